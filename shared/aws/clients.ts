@@ -1,0 +1,36 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+// The only place AWS clients are built. Region, credentials and AWS_ENDPOINT_URL come from the
+// standard SDK chain, so the same code talks to real AWS, LocalStack or MiniStack.
+// Built lazily and once per cold start: clients are reused across invocations.
+
+let sns: SNSClient | undefined;
+let sqs: SQSClient | undefined;
+let dynamo: DynamoDBClient | undefined;
+let documents: DynamoDBDocumentClient | undefined;
+
+export const snsClient = (): SNSClient => {
+  sns ??= new SNSClient({});
+  return sns;
+};
+
+export const sqsClient = (): SQSClient => {
+  sqs ??= new SQSClient({});
+  return sqs;
+};
+
+export const dynamoClient = (): DynamoDBClient => {
+  dynamo ??= new DynamoDBClient({});
+  return dynamo;
+};
+
+/** DynamoDB with plain JS values; numbers stay exact because we store decimals as strings. */
+export const documentClient = (): DynamoDBDocumentClient => {
+  documents ??= DynamoDBDocumentClient.from(dynamoClient(), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return documents;
+};

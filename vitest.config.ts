@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config';
+import { localAwsEnv } from './scripts/emulator/local-env.ts';
+
+// Tiers: `unit` (no network, tests beside the code they test), `integration` (real emulator).
+// The emulator is started once for the whole run by the root global setup, which only stops
+// what it started.
+export default defineConfig({
+  test: {
+    globalSetup: ['./test/support/emulator-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [
+            'events/**/*.test.ts',
+            'shared/**/*.test.ts',
+            'services/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
+          env: {
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'unit',
+            AWS_SECRET_ACCESS_KEY: 'unit',
+          },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          env: localAwsEnv(),
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
