@@ -30,7 +30,10 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          env: localAwsEnv(),
+          env: {
+            ...localAwsEnv(),
+            POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+          },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

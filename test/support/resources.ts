@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -7,7 +12,7 @@ import {
   type Message,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { snsClient, sqsClient } from '../../shared/aws/clients.ts';
+import { dynamoClient, snsClient, sqsClient } from '../../shared/aws/clients.ts';
 
 /** A name no other test (or earlier run) uses, so tests never share resources. */
 export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -88,4 +93,33 @@ export async function receiveMessages(
     if (received.length >= count && settleUntil === undefined) settleUntil = Date.now() + settleMs;
   }
   return received;
+}
+
+/** A DynamoDB table with a string hash key (and TTL on `expiration`, as the idempotency table has). */
+export async function createTable(prefix = 'table', hashKey = 'id'): Promise<string> {
+  const TableName = uniqueName(prefix);
+  await dynamoClient().send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: hashKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: hashKey, KeyType: 'HASH' }],
+    }),
+  );
+  await waitUntilTableExists({ client: dynamoClient(), maxWaitTime: 30 }, { TableName });
+  cleanups.push(() => dynamoClient().send(new DeleteTableCommand({ TableName })));
+  return TableName;
+}
+
+/** A queue with a DLQ behind it, redriven after `maxReceiveCount` receives, as deployed. */
+export async function createQueueWithDlq(
+  prefix = 'queue',
+  { maxReceiveCount = 3, visibilityTimeout = 2 } = {},
+) {
+  const dlq = await createQueue(`${prefix}-dlq`);
+  const queue = await createQueue(prefix, {
+    VisibilityTimeout: String(visibilityTimeout),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
+  });
+  return { queue, dlq };
 }

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { EventContract } from './contract.ts';
+
+/** CloudEvents 1.0, structured mode, JSON. Extension names are lowercase alphanumerics. */
+export const CloudEventEnvelope = z.object({
+  specversion: z.literal('1.0'),
+  id: z.uuid(),
+  source: z.string().min(1),
+  type: z.string().min(1),
+  time: z.iso.datetime({ offset: true }),
+  datacontenttype: z.literal('application/json'),
+  dataschema: z.string().min(1),
+  correlationid: z.string().min(1),
+  causationid: z.string().min(1).optional(),
+  data: z.unknown(),
+});
+export type CloudEventEnvelope = z.infer<typeof CloudEventEnvelope>;
+
+/** A validated event: the envelope with `data` typed by its contract. */
+export type CloudEvent<TType extends string = string, TData = unknown> = Omit<
+  CloudEventEnvelope,
+  'type' | 'data'
+> & { type: TType; data: TData };
+
+export interface EventLineage {
+  /** The id shared by every event of one business flow; a new flow starts one. */
+  correlationId?: string;
+  /** The id of the event (or request) that caused this one. */
+  causationId?: string;
+}
+
+/** Build the envelope for already validated `data`. */
+export function buildCloudEvent<TType extends string, TData>(
+  contract: EventContract<TType>,
+  data: TData,
+  source: string,
+  lineage: EventLineage = {},
+  now: Date = new Date(),
+): CloudEvent<TType, TData> {
+  const id = randomUUID();
+  return {
+    specversion: '1.0',
+    id,
+    source,
+    type: contract.type,
+    time: now.toISOString(),
+    datacontenttype: 'application/json',
+    dataschema: contract.dataschema,
+    correlationid: lineage.correlationId ?? id,
+    ...(lineage.causationId ? { causationid: lineage.causationId } : {}),
+    data,
+  };
+}

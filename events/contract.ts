@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+
+/** Prefix of every `dataschema` URI; a fork renames it once here. */
+export const SCHEMA_URI_PREFIX = 'urn:event-schema:';
+
+export interface EventContract<
+  TType extends string = string,
+  TSchema extends z.ZodType = z.ZodType,
+> {
+  type: TType;
+  /** Major version; additive changes keep it, breaking changes add a new contract module. */
+  version: number;
+  description: string;
+  schema: TSchema;
+  examples: ReadonlyArray<z.input<TSchema>>;
+  dataschema: string;
+}
+
+export const dataschemaFor = (type: string, version: number): string =>
+  `${SCHEMA_URI_PREFIX}${type}:v${version}`;
+
+/** Major version named by a `dataschema` URI, or undefined when it is not one of ours. */
+export function versionOf(dataschema: string, type: string): number | undefined {
+  const match = new RegExp(`^${SCHEMA_URI_PREFIX}${type.replaceAll('.', '\\.')}:v(\\d+)$`).exec(
+    dataschema,
+  );
+  return match ? Number(match[1]) : undefined;
+}
+
+export function defineContract<TType extends string, TSchema extends z.ZodType>(
+  contract: Omit<EventContract<TType, TSchema>, 'dataschema'>,
+): EventContract<TType, TSchema> {
+  return { ...contract, dataschema: dataschemaFor(contract.type, contract.version) };
+}

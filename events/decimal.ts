@@ -1,0 +1,67 @@
+import DecimalJs from 'decimal.js';
+import { z } from 'zod';
+
+/**
+ * Decimal numbers travel as canonical strings ("-12.5", "0.3", "1e+25"), never as JSON floats.
+ * Limits follow IEEE 754 decimal128: 34 significant digits, exponent within ±6143.
+ */
+export const DECIMAL_LIMITS = {
+  significantDigits: 34,
+  maxExponent: 6143,
+  minExponent: -6143,
+} as const;
+
+/** A Decimal.js constructor configured for the contract: exact up to the limits, no exponent surprises. */
+export const Decimal = DecimalJs.clone({
+  precision: DECIMAL_LIMITS.significantDigits,
+  rounding: DecimalJs.ROUND_HALF_EVEN,
+  toExpNeg: -7,
+  toExpPos: 21,
+  maxE: 9e15,
+  minE: -9e15,
+});
+export type Decimal = InstanceType<typeof Decimal>;
+
+const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Why `value` is not a contract decimal, or undefined when it is one. */
+export function decimalProblem(value: Decimal): string | undefined {
+  if (!value.isFinite()) return 'must be finite';
+  if (value.isZero()) return undefined;
+  if (value.precision() > DECIMAL_LIMITS.significantDigits) {
+    return `has more than ${DECIMAL_LIMITS.significantDigits} significant digits`;
+  }
+  const exponent = value.e;
+  if (exponent > DECIMAL_LIMITS.maxExponent || exponent < DECIMAL_LIMITS.minExponent) {
+    return `is out of range (exponent ${exponent}, allowed ${DECIMAL_LIMITS.minExponent}..${DECIMAL_LIMITS.maxExponent})`;
+  }
+  return undefined;
+}
+
+/** The canonical text of a decimal: no trailing zeros, no "+", "-0" becomes "0". */
+export const canonicalDecimal = (value: Decimal): string =>
+  value.isZero() ? '0' : value.toString();
+
+/**
+ * A decimal in the contract. Accepts a decimal string or a JSON number (read from its source
+ * text by `parseJson`, so never through a float) and outputs the canonical string.
+ */
+export const DecimalString = z
+  .union([z.string(), z.number()])
+  .transform((input, ctx) => {
+    const text = typeof input === 'number' ? String(input) : input.trim();
+    if (!DECIMAL_TEXT.test(text)) {
+      ctx.addIssue({ code: 'custom', message: `"${input}" is not a decimal number` });
+      return z.NEVER;
+    }
+    const value = new Decimal(text);
+    const problem = decimalProblem(value);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `decimal ${problem}` });
+      return z.NEVER;
+    }
+    return canonicalDecimal(value);
+  })
+  .meta({
+    description: `Decimal number as a string: up to ${DECIMAL_LIMITS.significantDigits} significant digits, optional exponent.`,
+  });

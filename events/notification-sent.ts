@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { defineContract } from './contract.ts';
+
+export const notificationSent = defineContract({
+  type: 'notification.sent',
+  version: 1,
+  description: 'A calculation outcome was delivered to a webhook.',
+  schema: z.object({
+    calculationId: z.uuid(),
+    /** The id of the event that was delivered. */
+    eventId: z.uuid(),
+    /** Name of the configured webhook target (never its URL, which may carry credentials). */
+    target: z.string().min(1),
+    status: z.number().int().min(100).max(599),
+    attempts: z.number().int().min(1),
+  }),
+  examples: [
+    {
+      calculationId: '6f1c1c3e-3f0e-4c55-9d43-0a7a3c1e2b10',
+      eventId: '2c0e0a39-6a3c-4a3b-8d7e-0d8f7f6e5a41',
+      target: 'default',
+      status: 200,
+      attempts: 1,
+    },
+  ],
+});
+export type NotificationSent = z.infer<typeof notificationSent.schema>;

@@ -1,0 +1,86 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  type MessageAttributeValue,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { MiddlewareObj } from '@middy/core';
+import type { SQSRecord } from 'aws-lambda';
+import { sqsClient } from '../aws/clients.ts';
+import { classifyFailure, type FailureReason } from '../errors.ts';
+import { recordOf } from './sqs-record.ts';
+
+export interface ClassifyFailuresOptions {
+  /** Consumer name, written on every dead-lettered message. */
+  consumer: string;
+  deadLetterQueueUrl: string;
+  logger: Logger;
+  sqs?: SQSClient;
+}
+
+/** What the record pipeline answers for a record it dead-lettered (the batch counts it handled). */
+export interface DeadLettered {
+  deadLettered: true;
+  code: string;
+}
+
+const MAX_ATTRIBUTE_CHARS = 1024;
+
+const text = (value: string): MessageAttributeValue => ({
+  DataType: 'String',
+  StringValue: value.slice(0, MAX_ATTRIBUTE_CHARS) || '-',
+});
+
+/** The DLQ message keeps the original body and says why it is there. */
+function deadLetterAttributes(record: SQSRecord, reason: FailureReason, consumer: string) {
+  const attributes: Record<string, MessageAttributeValue> = {
+    'failure.code': text(reason.code),
+    'failure.message': text(reason.message),
+    'failure.consumer': text(consumer),
+    'failure.originalMessageId': text(record.messageId),
+    'failure.time': text(new Date().toISOString()),
+  };
+  for (const name of ['type', 'source']) {
+    const value = record.messageAttributes?.[name]?.stringValue;
+    if (value) attributes[name] = text(value);
+  }
+  return attributes;
+}
+
+/**
+ * Middy middleware (onError only). A permanent failure is sent to the DLQ at once, with its
+ * reason, and the record counts as handled so it burns no retries. Anything else is left thrown:
+ * the batch reports the record in `batchItemFailures` and SQS redelivers it. If the DLQ send
+ * itself fails, the record is reported failed too — retried rather than lost.
+ */
+export const classifyFailures = (options: ClassifyFailuresOptions): MiddlewareObj => {
+  const { consumer, deadLetterQueueUrl, logger } = options;
+  return {
+    onError: async (request) => {
+      const reason = classifyFailure(request.error);
+      const record = recordOf(request) ?? (request.event as SQSRecord);
+      const details = { messageId: record.messageId, failure: reason, consumer };
+      if (!reason.permanent) {
+        logger.warn('Transient failure: the record returns to its queue for a retry', details);
+        return;
+      }
+      try {
+        await (options.sqs ?? sqsClient()).send(
+          new SendMessageCommand({
+            QueueUrl: deadLetterQueueUrl,
+            MessageBody: record.body,
+            MessageAttributes: deadLetterAttributes(record, reason, consumer),
+          }),
+        );
+      } catch (error) {
+        logger.error('Could not dead-letter a permanent failure; it will be retried instead', {
+          ...details,
+          error,
+        });
+        return;
+      }
+      logger.error('Permanent failure: record sent to the dead-letter queue', details);
+      request.response = { deadLettered: true, code: reason.code } satisfies DeadLettered;
+    },
+  };
+};

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildCloudEvent } from '../../events/cloud-event.ts';
+import { currentContract, type EventOf } from '../../events/registry.ts';
+import { documentClient, sqsClient } from '../../shared/aws/clients.ts';
+import { createConsumer } from '../../shared/consumer.ts';
+import { PermanentError } from '../../shared/errors.ts';
+import { createPublisher } from '../../shared/publisher.ts';
+import { deliverOnce } from '../support/lambda.ts';
+import {
+  createQueue,
+  createQueueWithDlq,
+  createTable,
+  createTopic,
+  deleteCreatedResources,
+  receiveMessages,
+  subscribeQueue,
+} from '../support/resources.ts';
+
+afterAll(deleteCreatedResources);
+
+type Requested = EventOf<'calculation.requested'>;
+
+/** A fixture consumer whose side effect is a counter per calculation in DynamoDB. */
+async function fixture(handle?: (event: Requested) => Promise<void> | void) {
+  const { queue, dlq } = await createQueueWithDlq('consumer');
+  const effectsTable = await createTable('effects', 'calculationId');
+  const idempotencyTable = await createTable('idempotency');
+  const handler = createConsumer({
+    name: 'fixture',
+    accepts: ['calculation.requested'],
+    config: {
+      SERVICE_NAME: 'fixture',
+      DEAD_LETTER_QUEUE_URL: dlq.url,
+      IDEMPOTENCY_TABLE: idempotencyTable,
+      IDEMPOTENCY_TTL_SECONDS: 3600,
+    },
+    handle: async (event) => {
+      await handle?.(event);
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: effectsTable,
+          Key: { calculationId: event.data.calculationId },
+          UpdateExpression: 'ADD handled :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    },
+  });
+  const timesHandled = async (calculationId: string): Promise<number> => {
+    const { Item } = await documentClient().send(
+      new GetCommand({ TableName: effectsTable, Key: { calculationId }, ConsistentRead: true }),
+    );
+    return (Item?.handled as number | undefined) ?? 0;
+  };
+  return { queue, dlq, handler, timesHandled };
+}
+
+const requested = (a = '1', lineage = {}) =>
+  buildCloudEvent(
+    currentContract('calculation.requested'),
+    { calculationId: randomUUID(), operation: 'add' as const, a, b: '2' },
+    'test',
+    lineage,
+  );
+
+const send = (queueUrl: string, body: unknown) =>
+  sqsClient().send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+  );
+
+describe('consumer stack against the emulator', () => {
+  it('handles a published event once: the side effect is recorded exactly once', async () => {
+    const { queue, handler, timesHandled } = await fixture();
+    const topicArn = await createTopic('consumer');
+    await subscribeQueue(topicArn, queue, ['calculation.requested']);
+    const publisher = createPublisher({ topicArn, source: 'test' });
+    const event = await publisher.publish('calculation.requested', {
+      calculationId: randomUUID(),
+      operation: 'add',
+      a: '0.1',
+      b: '0.2',
+    });
+
+    const { response } = await deliverOnce(queue, handler);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await timesHandled(event.data.calculationId)).toBe(1);
+  });
+
+  it('has no second side effect when the same event is delivered three times', async () => {
+    const { queue, handler, timesHandled } = await fixture();
+    const event = requested();
+    for (let i = 0; i < 3; i++) await send(queue.url, event);
+
+    const { messages, response } = await deliverOnce(queue, handler, { count: 3 });
+
+    expect(messages).toHaveLength(3);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await timesHandled(event.data.calculationId)).toBe(1);
+  });
+
+  it('dead-letters malformed and permanent failures at once and retries only the transient one', async () => {
+    const flakyAttempts = new Map<string, number>();
+    const { queue, dlq, handler, timesHandled } = await fixture((event) => {
+      if (event.data.a === '13') throw new PermanentError('UNLUCKY_NUMBER', '13 is never accepted');
+      if (event.data.a === '7') {
+        const attempt = (flakyAttempts.get(event.id) ?? 0) + 1;
+        flakyAttempts.set(event.id, attempt);
+        if (attempt === 1) throw new Error('downstream timed out');
+      }
+    });
+    const good = Array.from({ length: 7 }, () => requested());
+    const permanent = requested('13');
+    const transient = requested('7');
+    const bodies = [
+      ...good.slice(0, 3),
+      'this is { not json',
+      permanent,
+      transient,
+      ...good.slice(3),
+    ];
+    await sqsClient().send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: bodies.map((body, i) => ({
+          Id: String(i),
+          MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        })),
+      }),
+    );
+
+    const first = await deliverOnce(queue, handler, { count: 10 });
+    expect(first.messages).toHaveLength(10);
+    const transientMessage = first.messages.find((m) => m.Body === JSON.stringify(transient));
+    expect(first.response.batchItemFailures).toEqual([
+      { itemIdentifier: transientMessage?.MessageId },
+    ]);
+    for (const event of good) expect(await timesHandled(event.data.calculationId)).toBe(1);
+
+    // After one receive, both bad records are already in the DLQ, each with its reason.
+    const deadLetters = await receiveMessages(dlq.url, { count: 2 });
+    const reasons = Object.fromEntries(
+      deadLetters.map((m) => [m.Body, m.MessageAttributes?.['failure.code']?.StringValue]),
+    );
+    expect(reasons).toEqual({
+      'this is { not json': 'MALFORMED_MESSAGE',
+      [JSON.stringify(permanent)]: 'UNLUCKY_NUMBER',
+    });
+    const permanentLetter = deadLetters.find((m) => m.Body === JSON.stringify(permanent));
+    expect(permanentLetter?.MessageAttributes).toMatchObject({
+      'failure.message': { StringValue: '13 is never accepted' },
+      'failure.consumer': { StringValue: 'fixture' },
+      'failure.originalMessageId': {
+        StringValue: first.messages.find((m) => m.Body === JSON.stringify(permanent))?.MessageId,
+      },
+    });
+
+    // The transient record comes back after its visibility timeout and succeeds this time.
+    const second = await deliverOnce(queue, handler, { count: 1 });
+    expect(second.messages.map((m) => m.Body)).toEqual([JSON.stringify(transient)]);
+    expect(second.messages[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
+    expect(second.response.batchItemFailures).toEqual([]);
+    expect(await timesHandled(transient.data.calculationId)).toBe(1);
+    expect(await timesHandled(permanent.data.calculationId)).toBe(0);
+  });
+
+  it('carries correlationid forward and names the handled event as causationid', async () => {
+    const topicArn = await createTopic('lineage');
+    const results = await createQueue('results');
+    await subscribeQueue(topicArn, results, ['calculation.completed']);
+    const publisher = createPublisher({ topicArn, source: 'fixture' });
+    const { queue, handler } = await fixture(async (event) => {
+      await publisher.publish('calculation.completed', { ...event.data, result: '3' });
+    });
+    const correlationId = randomUUID();
+    const cause = requested('1', { correlationId });
+    await send(queue.url, cause);
+
+    await deliverOnce(queue, handler);
+
+    const [message] = await receiveMessages(results.url, { count: 1 });
+    const published = JSON.parse(message?.Body ?? '{}');
+    expect(published).toMatchObject({
+      type: 'calculation.completed',
+      correlationid: correlationId,
+      causationid: cause.id,
+      data: { calculationId: cause.data.calculationId, result: '3' },
+    });
+  });
+});
