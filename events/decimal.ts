@@ -16,7 +16,7 @@ export const Decimal = DecimalJs.clone({
   precision: DECIMAL_LIMITS.significantDigits,
   rounding: DecimalJs.ROUND_HALF_EVEN,
   toExpNeg: -7,
-  toExpPos: 21,
+  toExpPos: DECIMAL_LIMITS.significantDigits,
   maxE: 9e15,
   minE: -9e15,
 });
@@ -38,7 +38,10 @@ export function decimalProblem(value: Decimal): string | undefined {
   return undefined;
 }
 
-/** The canonical text of a decimal: no trailing zeros, no "+", "-0" becomes "0". */
+/**
+ * The canonical text of a decimal: no trailing zeros, no "+", "-0" becomes "0", plain notation
+ * unless the exponent is ≥ 34 or ≤ -7 (then "1e+34", "1e-7").
+ */
 export const canonicalDecimal = (value: Decimal): string =>
   value.isZero() ? '0' : value.toString();
 

@@ -1,0 +1,204 @@
+#!/usr/bin/env tsx
+// `npm run asyncapi`: writes events/asyncapi.yaml and events/examples/*.json from the registry.
+// Both are checked in; a unit test fails when they are stale.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { type CloudEvent, CloudEventEnvelope } from '../events/cloud-event.ts';
+import type { EventContract } from '../events/contract.ts';
+import { contracts } from '../events/registry.ts';
+import { topology } from '../events/topology.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const asyncApiPath = path.join(root, 'events', 'asyncapi.yaml');
+export const examplesDir = path.join(root, 'events', 'examples');
+
+const messageKey = (c: EventContract) => `${c.type}.v${c.version}`;
+
+/** A stable UUID per (type, version, n) so generated files only change when contracts do. */
+function stableUuid(seed: string): string {
+  const hex = createHash('sha256').update(seed).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function exampleEvent(contract: EventContract, index: number): CloudEvent {
+  const id = stableUuid(`${messageKey(contract)}#${index}`);
+  const producer = Object.entries(topology.services).find(([, s]) =>
+    (s.publishes as string[]).includes(contract.type),
+  )?.[0];
+  return {
+    specversion: '1.0',
+    id,
+    source: producer ?? 'example',
+    type: contract.type,
+    time: '2026-01-01T00:00:00.000Z',
+    datacontenttype: 'application/json',
+    dataschema: contract.dataschema,
+    correlationid: stableUuid(`correlation#${index}`),
+    data: contract.schema.parse(contract.examples[index]),
+  };
+}
+
+// AsyncAPI's default schema format is a superset of JSON Schema draft-07; document what producers may send.
+const jsonSchemaOptions = { io: 'input', target: 'draft-7' } as const;
+
+/** The envelope's JSON Schema with `data` replaced by the contract's (what producers must send). */
+function payloadSchema(contract: EventContract) {
+  const envelope = z.toJSONSchema(CloudEventEnvelope, jsonSchemaOptions) as Record<string, unknown>;
+  const properties = envelope.properties as Record<string, unknown>;
+  return {
+    ...envelope,
+    $schema: undefined,
+    properties: {
+      ...properties,
+      type: { const: contract.type },
+      dataschema: { const: contract.dataschema },
+      data: { ...z.toJSONSchema(contract.schema, jsonSchemaOptions), $schema: undefined },
+    },
+    required: [...new Set([...((envelope.required as string[]) ?? []), 'data'])],
+  };
+}
+
+const channelRef = (name: string) => ({ $ref: `#/channels/${name}` });
+const messageRef = (channel: string, key: string) => ({
+  $ref: `#/channels/${channel}/messages/${key}`,
+});
+
+export function renderAsyncApi(): string {
+  const componentsMessages = Object.fromEntries(
+    contracts.map((c) => [
+      messageKey(c),
+      {
+        name: c.type,
+        title: `${c.type} v${c.version}`,
+        summary: c.description,
+        contentType: 'application/json',
+        headers: {
+          type: 'object',
+          description: 'SNS message attributes; filter policies match on `type`.',
+          properties: { type: { const: c.type }, source: { type: 'string' } },
+        },
+        payload: payloadSchema(c),
+        examples: c.examples.map((_, i) => ({
+          name: `example-${i + 1}`,
+          payload: exampleEvent(c, i),
+        })),
+      },
+    ]),
+  );
+  const byType = new Map(contracts.map((c) => [c.type as string, messageKey(c)]));
+  const keysFor = (types: readonly string[]) =>
+    contracts.filter((c) => types.includes(c.type)).map((c) => messageKey(c));
+
+  const parameters = {
+    service: { description: 'The service name in serverless.yml (`service:`).' },
+    stage: { description: 'The deployment stage (`--stage`).' },
+  };
+  const channels: Record<string, unknown> = {
+    events: {
+      address: '{service}-{stage}-events',
+      parameters,
+      title: 'Events topic (SNS)',
+      description:
+        'The one SNS topic every service publishes to. Raw message delivery to each queue.',
+      messages: Object.fromEntries(
+        [...byType.values()].map((key) => [key, { $ref: `#/components/messages/${key}` }]),
+      ),
+    },
+  };
+  const operations: Record<string, unknown> = {};
+  for (const [service, { publishes, consumes }] of Object.entries(topology.services)) {
+    const queue = `${service}Queue`;
+    channels[queue] = {
+      address: `{service}-{stage}-${service}`,
+      parameters,
+      title: `${service} queue (SQS, with DLQ)`,
+      description: `Subscribed to the events topic with filter policy {"type": ${JSON.stringify(consumes)}}.`,
+      messages: Object.fromEntries(
+        keysFor(consumes).map((key) => [key, { $ref: `#/components/messages/${key}` }]),
+      ),
+    };
+    if (consumes.length) {
+      operations[`${service}Consumes`] = {
+        action: 'receive',
+        channel: channelRef(queue),
+        messages: keysFor(consumes).map((key) => messageRef(queue, key)),
+      };
+    }
+    if (publishes.length) {
+      operations[`${service}Publishes`] = {
+        action: 'send',
+        channel: channelRef('events'),
+        messages: keysFor(publishes).map((key) => messageRef('events', key)),
+      };
+    }
+  }
+
+  const document = {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Event-driven starter: events',
+      version: '1.0.0',
+      description:
+        'Generated by `npm run asyncapi` from events/registry.ts and events/topology.json. Do not edit by hand.',
+    },
+    defaultContentType: 'application/json',
+    channels,
+    operations,
+    components: { messages: componentsMessages },
+  };
+  return `# Generated by \`npm run asyncapi\`. Do not edit by hand.\n${stringify(JSON.parse(JSON.stringify(document)), { lineWidth: 0 })}`;
+}
+
+/** SQS events wrapping each example, for `serverless invoke local -f <consumer> -p <file>`. */
+export function renderExamples(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const contract of contracts) {
+    contract.examples.forEach((_, i) => {
+      const event = exampleEvent(contract, i);
+      const sqsEvent = {
+        Records: [
+          {
+            messageId: stableUuid(`message#${event.id}`),
+            receiptHandle: 'example',
+            body: JSON.stringify(event),
+            attributes: {
+              ApproximateReceiveCount: '1',
+              SentTimestamp: '1767225600000',
+              SenderId: 'example',
+              ApproximateFirstReceiveTimestamp: '1767225600000',
+            },
+            messageAttributes: {
+              type: { dataType: 'String', stringValue: event.type },
+              source: { dataType: 'String', stringValue: event.source },
+            },
+            md5OfBody: createHash('md5').update(JSON.stringify(event)).digest('hex'),
+            eventSource: 'aws:sqs',
+            eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:example',
+            awsRegion: 'us-east-1',
+          },
+        ],
+      };
+      const name = `${messageKey(contract)}${contract.examples.length > 1 ? `-${i + 1}` : ''}.json`;
+      files[name] = `${JSON.stringify(sqsEvent, null, 2)}\n`;
+    });
+  }
+  return files;
+}
+
+function main() {
+  writeFileSync(asyncApiPath, renderAsyncApi());
+  mkdirSync(examplesDir, { recursive: true });
+  for (const old of readdirSync(examplesDir)) rmSync(path.join(examplesDir, old));
+  for (const [name, text] of Object.entries(renderExamples())) {
+    writeFileSync(path.join(examplesDir, name), text);
+  }
+  console.log(
+    `wrote ${path.relative(root, asyncApiPath)} and ${Object.keys(renderExamples()).length} examples`,
+  );
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) main();
