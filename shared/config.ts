@@ -44,6 +44,9 @@ export const consumerConfigShape = {
     .int()
     .positive()
     .default(24 * 60 * 60),
+  /** Transient failures are retried after base, 2×base, 4×base … seconds, capped at max. */
+  RETRY_BASE_DELAY_SECONDS: z.coerce.number().int().min(0).max(43_200).default(10),
+  RETRY_MAX_DELAY_SECONDS: z.coerce.number().int().min(0).max(43_200).default(900),
 };
 
 export type ConsumerConfig = z.infer<z.ZodObject<typeof consumerConfigShape>>;

@@ -18,6 +18,17 @@ import { createLogger } from './logger.ts';
 import { classifyFailures } from './middleware/classify-failures.ts';
 import { parseCloudEvent } from './middleware/parse-cloud-event.ts';
 import { recordContext } from './middleware/record-context.ts';
+import { retryBackoff } from './middleware/retry-backoff.ts';
+
+/** How the event arrived: the Lambda context, the SQS record, which attempt this is. */
+export interface Delivery {
+  context: Context;
+  record: SQSRecord;
+  /** 1 on first delivery; SQS's ApproximateReceiveCount. */
+  attempt: number;
+}
+
+type RecordContext = Context & { sqsRecord: SQSRecord };
 
 export interface ConsumerOptions<T extends EventType> {
   /** Consumer name: idempotency keys and dead-letter reasons are per consumer. */
@@ -25,7 +36,7 @@ export interface ConsumerOptions<T extends EventType> {
   /** Event types handled; must match the queue's filter policy. */
   accepts: readonly T[];
   /** Handle one validated event. Throw PermanentError for what can never succeed. */
-  handle: (event: EventOf<T>, context: Context) => Promise<unknown> | unknown;
+  handle: (event: EventOf<T>, delivery: Delivery) => Promise<unknown> | unknown;
   /** Defaults to the environment (parsed once, at cold start). */
   config?: ConsumerConfig;
   logger?: Logger;
@@ -37,14 +48,20 @@ export interface ConsumerOptions<T extends EventType> {
  * Per invocation: Powertools logger context, then Powertools batch processing (records one after
  * another, so log keys and event lineage are per record) answering `batchItemFailures`.
  * Per record, a Middy pipeline: parse & validate → log context → classify failures (permanent →
- * DLQ now, transient → retry) → Powertools idempotency (consumer + event id, in DynamoDB).
+ * DLQ now, transient → retry with backoff) → Powertools idempotency (consumer + event id, in DynamoDB).
  */
 export function createConsumer<T extends EventType>(options: ConsumerOptions<T>) {
   const config = options.config ?? loadConfig(consumerConfigShape);
   const logger = options.logger ?? createLogger(config.SERVICE_NAME);
 
-  const handleRecord = middy(async (event: EventOf<T>, context: Context) => {
-    const result = await runInEventScope(event, () => options.handle(event, context));
+  const handleRecord = middy(async (event: EventOf<T>, context: RecordContext) => {
+    const { sqsRecord: record, ...lambdaContext } = context;
+    const delivery: Delivery = {
+      context: lambdaContext as Context,
+      record,
+      attempt: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+    };
+    const result = await runInEventScope(event, () => options.handle(event, delivery));
     return result ?? { handled: true };
   })
     .use(parseCloudEvent({ accepts: options.accepts }))
@@ -53,6 +70,13 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
       classifyFailures({
         consumer: options.name,
         deadLetterQueueUrl: config.DEAD_LETTER_QUEUE_URL,
+        logger,
+      }),
+    )
+    .use(
+      retryBackoff({
+        baseDelaySeconds: config.RETRY_BASE_DELAY_SECONDS,
+        maxDelaySeconds: config.RETRY_MAX_DELAY_SECONDS,
         logger,
       }),
     )
@@ -77,7 +101,12 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
       processPartialResponse(
         event,
         // biome-ignore lint/suspicious/noExplicitAny: the pipeline swaps the SQS record for its CloudEvent
-        (record: SQSRecord) => handleRecord(record as any, context),
+        (record: SQSRecord) =>
+          handleRecord(record as any, {
+            ...context,
+            getRemainingTimeInMillis: () => context.getRemainingTimeInMillis(),
+            sqsRecord: record,
+          }),
         processor,
         { context, processInParallel: false, throwOnFullBatchFailure: false },
       ),

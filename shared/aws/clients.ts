@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 // The only place AWS clients are built. Region, credentials and AWS_ENDPOINT_URL come from the
@@ -11,6 +12,7 @@ let sns: SNSClient | undefined;
 let sqs: SQSClient | undefined;
 let dynamo: DynamoDBClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
+let ssm: SSMClient | undefined;
 
 export const snsClient = (): SNSClient => {
   sns ??= new SNSClient({});
@@ -33,4 +35,9 @@ export const documentClient = (): DynamoDBDocumentClient => {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documents;
+};
+
+export const ssmClient = (): SSMClient => {
+  ssm ??= new SSMClient({});
+  return ssm;
 };

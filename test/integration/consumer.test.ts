@@ -36,6 +36,8 @@ async function fixture(handle?: (event: Requested) => Promise<void> | void) {
       DEAD_LETTER_QUEUE_URL: dlq.url,
       IDEMPOTENCY_TABLE: idempotencyTable,
       IDEMPOTENCY_TTL_SECONDS: 3600,
+      RETRY_BASE_DELAY_SECONDS: 1,
+      RETRY_MAX_DELAY_SECONDS: 60,
     },
     handle: async (event) => {
       await handle?.(event);

@@ -1,0 +1,28 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { createHttpApi } from '../../shared/http/create-http-api.ts';
+import { HttpProblem } from '../../shared/http/problem.ts';
+import { json, validate } from '../../shared/http/request.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { createCalculationStore } from './calculation-store.ts';
+import { storageConfig } from './config.ts';
+
+const config = storageConfig();
+const logger = createLogger(config.SERVICE_NAME);
+const store = createCalculationStore(config.CALCULATIONS_TABLE);
+
+const PathParameters = z.object({ id: z.uuid() });
+
+/** GET /calculations/{id} */
+async function getCalculation(event: APIGatewayProxyEventV2) {
+  const { id } = validate(PathParameters, event.pathParameters, 'path');
+  const record = await store.get(id);
+  if (!record) throw new HttpProblem(404, 'Not Found', `No calculation ${id}`);
+  const { calculationId, status, operation, a, b, result, error, createdAt, updatedAt } = record;
+  return json(200, { calculationId, status, operation, a, b, result, error, createdAt, updatedAt });
+}
+
+export const handler = createHttpApi(
+  [{ method: 'GET', path: '/calculations/{id}', handler: getCalculation }],
+  logger,
+);

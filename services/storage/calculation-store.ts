@@ -1,0 +1,106 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { EventOf } from '../../events/registry.ts';
+import { documentClient } from '../../shared/aws/clients.ts';
+import { type CalculationStatus, statusOfEvent, WRITABLE_FROM } from './status.ts';
+
+export interface CalculationRecord {
+  calculationId: string;
+  status: CalculationStatus;
+  operation: string;
+  a: string;
+  b: string;
+  result?: string;
+  error?: { code: string; message: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+type CalculationEvent = EventOf<
+  'calculation.requested' | 'calculation.completed' | 'calculation.failed'
+>;
+
+// Several attribute names (status, b, result, error) are DynamoDB reserved words.
+const NAMES = { '#status': 'status', '#operation': 'operation', '#a': 'a', '#b': 'b' };
+
+/** The condition that lets `incoming` be written, derived from the status-merge rule. */
+function writableCondition(incoming: CalculationStatus) {
+  const allowed = WRITABLE_FROM[incoming];
+  const parts: string[] = [];
+  const values: Record<string, string> = {};
+  allowed.forEach((status, i) => {
+    if (status === undefined) parts.push('attribute_not_exists(calculationId)');
+    else {
+      parts.push(`#status = :from${i}`);
+      values[`:from${i}`] = status;
+    }
+  });
+  return { expression: parts.join(' OR '), values };
+}
+
+export function createCalculationStore(tableName: string) {
+  /**
+   * Apply an event with one conditional write. `requested` only fills in what is missing (it
+   * never touches status or outcome once set); an outcome is written only while the merge rule
+   * allows it. Returns whether the record changed.
+   */
+  async function apply(event: CalculationEvent): Promise<boolean> {
+    const { data, time } = event;
+    const incoming = statusOfEvent[event.type];
+    const common = { ':operation': data.operation, ':a': data.a, ':b': data.b, ':time': time };
+    if (event.type === 'calculation.requested') {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { calculationId: data.calculationId },
+          UpdateExpression:
+            'SET #status = if_not_exists(#status, :pending), #operation = :operation, #a = :a, #b = :b, createdAt = :time, updatedAt = if_not_exists(updatedAt, :time)',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ...common, ':pending': incoming },
+        }),
+      );
+      return true;
+    }
+    const condition = writableCondition(incoming);
+    const outcome =
+      event.type === 'calculation.completed'
+        ? { set: '#result = :result', values: { ':result': event.data.result } }
+        : { set: '#error = :error', values: { ':error': event.data.error } };
+    try {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { calculationId: data.calculationId },
+          UpdateExpression: `SET #status = :status, ${outcome.set}, #operation = :operation, #a = :a, #b = :b, updatedAt = :time, createdAt = if_not_exists(createdAt, :time)`,
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: {
+            ...NAMES,
+            ...(event.type === 'calculation.failed'
+              ? { '#error': 'error' }
+              : { '#result': 'result' }),
+          },
+          ExpressionAttributeValues: {
+            ...common,
+            ...outcome.values,
+            ...condition.values,
+            ':status': incoming,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      // The record already holds a final outcome: a duplicate or a late loser. Nothing to do.
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async function get(calculationId: string): Promise<CalculationRecord | undefined> {
+    const { Item } = await documentClient().send(
+      new GetCommand({ TableName: tableName, Key: { calculationId } }),
+    );
+    return Item as CalculationRecord | undefined;
+  }
+
+  return { apply, get };
+}

@@ -1,0 +1,6 @@
+import { z } from 'zod';
+import { baseConfigShape, loadConfig } from '../../shared/config.ts';
+
+/** The storage functions' environment, parsed once at cold start. */
+export const storageConfig = () =>
+  loadConfig({ ...baseConfigShape, CALCULATIONS_TABLE: z.string().min(1) });

@@ -1,0 +1,22 @@
+import { createConsumer } from '../../shared/consumer.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { createCalculationStore } from './calculation-store.ts';
+import { storageConfig } from './config.ts';
+
+const config = storageConfig();
+const logger = createLogger(config.SERVICE_NAME);
+const store = createCalculationStore(config.CALCULATIONS_TABLE);
+
+/** Every calculation event → the calculation's record, whatever order the events arrive in. */
+export const handler = createConsumer({
+  name: 'storage',
+  accepts: ['calculation.requested', 'calculation.completed', 'calculation.failed'],
+  logger,
+  handle: async (event) => {
+    const changed = await store.apply(event);
+    if (!changed)
+      logger.info('Record already final; event ignored', {
+        calculationId: event.data.calculationId,
+      });
+  },
+});

@@ -1,0 +1,40 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpRouterHandler, { type Route } from '@middy/http-router';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { HttpProblem } from './problem.ts';
+import { problemDetails } from './problem-details.ts';
+
+type HttpRoute = Route<APIGatewayProxyEventV2, APIGatewayProxyResultV2>;
+
+/** 404 for a path no route knows; 405 (with `Allow`) for a known path asked with another method. */
+function routeNotFound(routes: HttpRoute[]) {
+  const patterns = routes.map((route) => ({
+    method: route.method,
+    path: new RegExp(`^${route.path.replace(/\{[^/]+\}/g, '[^/]+')}/?$`),
+  }));
+  return ({ method, path }: { method: string; path: string }): never => {
+    const allowed = patterns.filter((p) => p.path.test(path)).map((p) => p.method);
+    if (allowed.length) {
+      throw new HttpProblem(
+        405,
+        'Method Not Allowed',
+        `${method} is not supported on ${path}`,
+        {},
+        { allow: allowed.join(', ') },
+      );
+    }
+    throw new HttpProblem(404, 'Not Found', `No route for ${method} ${path}`);
+  };
+}
+
+/**
+ * An API Gateway HTTP API handler from a list of routes, routed by Middy's http-router.
+ * Unknown routes answer 404, wrong methods 405, and every error is application/problem+json.
+ */
+export function createHttpApi(routes: HttpRoute[], logger: Logger) {
+  return middy(httpRouterHandler({ routes, notFoundResponse: routeNotFound(routes) }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(problemDetails({ logger }));
+}

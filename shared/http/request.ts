@@ -1,0 +1,53 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { describeIssues } from '../../events/contract-violation.ts';
+import { parseJson } from '../json.ts';
+import { HttpProblem } from './problem.ts';
+
+/** The JSON body, numbers kept exact. 415 for another media type, 400 for broken JSON. */
+export function jsonBody(event: APIGatewayProxyEventV2): unknown {
+  const contentType = event.headers?.['content-type'] ?? 'application/json';
+  if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
+    throw new HttpProblem(
+      415,
+      'Unsupported Media Type',
+      `Expected application/json, got ${contentType}`,
+    );
+  }
+  const text = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
+  try {
+    return parseJson(text);
+  } catch {
+    throw new HttpProblem(400, 'Invalid request', 'The request body is not valid JSON');
+  }
+}
+
+/** Validate with zod; a 400 problem names every invalid field. */
+export function validate<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  where = 'body',
+): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new HttpProblem(400, 'Invalid request', describeIssues(result.error, where), {
+      errors: result.error.issues.map((i) => ({
+        field: [where, ...i.path.map(String)].join('.'),
+        message: i.message,
+      })),
+    });
+  }
+  return result.data;
+}
+
+export const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});

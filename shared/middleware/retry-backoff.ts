@@ -1,0 +1,76 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueUrlCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { MiddlewareObj } from '@middy/core';
+import type { SQSRecord } from 'aws-lambda';
+import { sqsClient } from '../aws/clients.ts';
+import { classifyFailure } from '../errors.ts';
+import { recordOf } from './sqs-record.ts';
+
+export interface RetryBackoffOptions {
+  /** Delay before the first retry; doubles with every further receive. */
+  baseDelaySeconds: number;
+  maxDelaySeconds: number;
+  logger: Logger;
+  sqs?: SQSClient;
+}
+
+/** Exponential backoff by receive count: base, 2×base, 4×base … capped at max. */
+export const retryDelaySeconds = (attempt: number, base: number, max: number): number =>
+  Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+
+const queueUrls = new Map<string, Promise<string | undefined>>();
+
+function queueUrlOf(sqs: SQSClient, queueArn: string): Promise<string | undefined> {
+  let url = queueUrls.get(queueArn);
+  if (!url) {
+    const [, , , , account, name] = queueArn.split(':');
+    url = sqs
+      .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }))
+      .then((r) => r.QueueUrl);
+    queueUrls.set(queueArn, url);
+  }
+  return url;
+}
+
+/**
+ * Middy middleware (onError only). A transiently failed record would otherwise come back after
+ * the queue's whole visibility timeout (≥ 6× the function timeout); this sets its visibility to
+ * an exponential backoff instead, so the first retries come soon and later ones spread out.
+ * If that call fails, the queue's own visibility timeout applies: the record is never lost.
+ */
+export const retryBackoff = (options: RetryBackoffOptions): MiddlewareObj => {
+  const { baseDelaySeconds, maxDelaySeconds, logger } = options;
+  return {
+    onError: async (request) => {
+      if (classifyFailure(request.error).permanent) return;
+      const record = recordOf(request) ?? (request.event as SQSRecord);
+      const attempt = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+      const delay = retryDelaySeconds(attempt, baseDelaySeconds, maxDelaySeconds);
+      const sqs = options.sqs ?? sqsClient();
+      try {
+        const queueUrl = await queueUrlOf(sqs, record.eventSourceARN);
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: delay,
+          }),
+        );
+        logger.info('Retry scheduled', {
+          messageId: record.messageId,
+          attempt,
+          retryInSeconds: delay,
+        });
+      } catch (error) {
+        queueUrls.delete(record.eventSourceARN);
+        logger.warn('Could not shorten the retry delay; the queue visibility timeout applies', {
+          error,
+        });
+      }
+    },
+  };
+};
