@@ -100,9 +100,9 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
     (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
       processPartialResponse(
         event,
-        // biome-ignore lint/suspicious/noExplicitAny: the pipeline swaps the SQS record for its CloudEvent
         (record: SQSRecord) =>
-          handleRecord(record as any, {
+          // The pipeline swaps the SQS record for its CloudEvent, so its declared event type is the latter.
+          handleRecord(record as never, {
             ...context,
             getRemainingTimeInMillis: () => context.getRemainingTimeInMillis(),
             sqsRecord: record,

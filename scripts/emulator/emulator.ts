@@ -147,6 +147,8 @@ function startMiniStack(log: (line: string) => void): number {
       ...LOCAL_AWS_ENV,
       GATEWAY_PORT: port,
       BIND_HOST: '127.0.0.1',
+      // Queue URLs MiniStack hands out use this host; match the endpoint the SDK is given.
+      MINISTACK_HOST: new URL(LOCAL_ENDPOINT).hostname,
       MINISTACK_REGION: LOCAL_AWS_ENV.AWS_REGION,
       // MiniStack runs Node Lambdas with the first `node` on PATH: make it the project's Node.
       PATH: [path.join(root, 'node_modules', '.bin'), process.env.PATH].join(path.delimiter),

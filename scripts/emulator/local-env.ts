@@ -22,3 +22,12 @@ export function localAwsEnv(env: NodeJS.ProcessEnv = process.env): Record<string
 export function applyLocalAwsEnv(env: NodeJS.ProcessEnv = process.env): void {
   for (const [key, value] of Object.entries(localAwsEnv(env))) env[key] ??= value;
 }
+
+/** The webhook target of the `local` stage: `npm run webhooks`, the demo and the e2e tests listen here. */
+export const LOCAL_WEBHOOK = {
+  name: 'local',
+  host: '127.0.0.1',
+  port: 4599,
+  path: '/webhooks',
+} as const;
+export const LOCAL_WEBHOOK_URL = `http://${LOCAL_WEBHOOK.host}:${LOCAL_WEBHOOK.port}${LOCAL_WEBHOOK.path}`;

@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { startEmulator } from '../emulator/emulator.ts';
+import {
+  applyLocalAwsEnv,
+  LOCAL_WEBHOOK,
+  LOCAL_WEBHOOK_URL,
+  localAwsEnv,
+} from '../emulator/local-env.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const secretFile = path.join(root, '.emulator', 'webhook-secret');
+
+/** The service name, read from serverless.yml (its one definition). */
+export function serviceName(): string {
+  const match = /^service:\s*([\w-]+)/m.exec(
+    readFileSync(path.join(root, 'serverless.yml'), 'utf8'),
+  );
+  if (!match?.[1]) throw new Error('serverless.yml has no `service:` line');
+  return match[1];
+}
+
+export const stackName = (stage: string) => `${serviceName()}-${stage}`;
+
+/**
+ * The local webhook target's Standard Webhooks secret: generated once per checkout into the
+ * git-ignored .emulator folder, so no secret is ever committed.
+ */
+export function localWebhookSecret(): string {
+  if (!existsSync(secretFile)) {
+    mkdirSync(path.dirname(secretFile), { recursive: true });
+    writeFileSync(secretFile, `whsec_${randomBytes(24).toString('base64')}`, { mode: 0o600 });
+  }
+  return readFileSync(secretFile, 'utf8').trim();
+}
+
+export interface StackOutputs {
+  stage: string;
+  apiUrl: string;
+  eventsTopicArn: string;
+  deadLetterQueues: Record<'calculator' | 'storage' | 'notifier', string>;
+}
+
+/** Read what the deployed stack exposes. On an emulator the API is reached through its endpoint. */
+export async function stackOutputs(stage = 'local'): Promise<StackOutputs> {
+  const cfn = new CloudFormationClient({});
+  const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName(stage) }));
+  const outputs = Object.fromEntries(
+    (Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue ?? '']),
+  );
+  const need = (key: string): string => {
+    const value = outputs[key];
+    if (!value)
+      throw new Error(
+        `Stack ${stackName(stage)} has no output ${key}; deploy it first (npm run deploy:local)`,
+      );
+    return value;
+  };
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  return {
+    stage,
+    apiUrl: endpoint
+      ? `${endpoint.replace(/\/$/, '')}/_aws/execute-api/${need('HttpApiId')}`
+      : need('HttpApiUrl'),
+    eventsTopicArn: need('EventsTopicArn'),
+    deadLetterQueues: {
+      calculator: need('CalculatorDeadLetterQueueUrl'),
+      storage: need('StorageDeadLetterQueueUrl'),
+      notifier: need('NotifierDeadLetterQueueUrl'),
+    },
+  };
+}
+
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  quiet: boolean,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const child = spawn(command, args, { cwd: root, env, stdio: quiet ? 'pipe' : 'inherit' });
+    child.stdout?.on('data', (d) => {
+      output += d;
+    });
+    child.stderr?.on('data', (d) => {
+      output += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(' ')} exited with ${code}\n${output}`)),
+    );
+  });
+}
+
+/**
+ * `serverless deploy --stage local` into the emulator: the same serverless.yml and the same
+ * CloudFormation path as a real deployment. Local-only settings (endpoint, dummy credentials,
+ * the local webhook target and its secret) are applied here and nowhere else.
+ */
+export async function deployLocalStack({ quiet = false } = {}): Promise<StackOutputs> {
+  await startEmulator((line) => quiet || console.log(line));
+  applyLocalAwsEnv();
+  const stage = 'local';
+  await new SSMClient({}).send(
+    new PutParameterCommand({
+      Name: `/${serviceName()}/${stage}/webhooks/${LOCAL_WEBHOOK.name}`,
+      Type: 'SecureString',
+      Value: localWebhookSecret(),
+      Overwrite: true,
+    }),
+  );
+  const env = {
+    ...process.env,
+    ...localAwsEnv(),
+    WEBHOOK_TARGETS: JSON.stringify([{ name: LOCAL_WEBHOOK.name, url: LOCAL_WEBHOOK_URL }]),
+  };
+  const serverless = path.join(root, 'node_modules', '.bin', 'serverless');
+  await run(serverless, ['deploy', '--stage', stage], env, quiet);
+  return stackOutputs(stage);
+}

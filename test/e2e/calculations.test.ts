@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildCloudEvent } from '../../events/cloud-event.ts';
+import { currentContract } from '../../events/registry.ts';
+import { LOCAL_WEBHOOK } from '../../scripts/emulator/local-env.ts';
+import { startWebhookReceiver } from '../../scripts/local/webhook-receiver.ts';
+import { snsClient, sqsClient } from '../../shared/aws/clients.ts';
+import { createPublisher } from '../../shared/publisher.ts';
+import { eventually, holdsFor } from '../support/poll.ts';
+
+const stack = inject('stack');
+const publisher = createPublisher({ topicArn: stack.eventsTopicArn, source: 'e2e-test' });
+
+/** Answers per calculation id: tests script outages for their own calculation only. */
+const scriptedAnswers = new Map<string, number[]>();
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver({
+    secret: inject('webhookSecret'),
+    host: LOCAL_WEBHOOK.host,
+    port: LOCAL_WEBHOOK.port,
+    path: LOCAL_WEBHOOK.path,
+    respond: ({ event }) => {
+      const id = event?.data.calculationId as string | undefined;
+      return (id && scriptedAnswers.get(id)?.shift()) || 200;
+    },
+  });
+});
+afterAll(() => receiver?.close());
+
+const webhooksFor = (calculationId: string) =>
+  receiver.deliveries.filter((d) => d.event?.data.calculationId === calculationId);
+
+async function post(body: unknown) {
+  const response = await fetch(`${stack.apiUrl}/calculations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { response, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function finalRecord(calculationId: string) {
+  return eventually(
+    async () => {
+      const response = await fetch(`${stack.apiUrl}/calculations/${calculationId}`);
+      if (response.status !== 200) return undefined;
+      const record = (await response.json()) as Record<string, unknown>;
+      return record.status === 'pending' ? undefined : record;
+    },
+    { what: `calculation ${calculationId} to finish` },
+  );
+}
+
+/** Every message currently in a DLQ (peeked: they become visible again at once). */
+async function deadLetters(queueUrl: string) {
+  const { Messages = [] } = await sqsClient().send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      VisibilityTimeout: 0,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return Messages;
+}
+
+const allDeadLetters = async () =>
+  (await Promise.all(Object.values(stack.deadLetterQueues).map(deadLetters))).flat();
+
+describe('calculations end to end (deployed with serverless into the emulator)', () => {
+  it('computes 0.1 + 0.2 = 0.3 exactly, stores it and sends one signed webhook', async () => {
+    const { response, json } = await post({ operation: 'add', a: '0.1', b: '0.2' });
+    expect(response.status).toBe(202);
+    expect(json).toMatchObject({ calculationId: expect.any(String), status: 'pending' });
+    const calculationId = json.calculationId as string;
+    expect(response.headers.get('location')).toBe(`/calculations/${calculationId}`);
+
+    expect(await finalRecord(calculationId)).toMatchObject({
+      calculationId,
+      status: 'completed',
+      operation: 'add',
+      a: '0.1',
+      b: '0.2',
+      result: '0.3',
+    });
+    const [delivery, ...more] = await eventually(
+      () => webhooksFor(calculationId)[0] && webhooksFor(calculationId),
+      {
+        what: 'the webhook',
+      },
+    );
+    expect(more).toEqual([]);
+    expect(delivery?.verificationError).toBeUndefined();
+    expect(delivery?.event).toMatchObject({
+      type: 'calculation.completed',
+      data: { result: '0.3' },
+    });
+    expect(delivery?.headers['webhook-id']).toBe(delivery?.event?.id);
+  });
+
+  it('turns division by zero into a failed calculation, tells the webhook, dead-letters nothing', async () => {
+    const { json } = await post({ operation: 'divide', a: '1', b: '0' });
+    const calculationId = json.calculationId as string;
+
+    expect(await finalRecord(calculationId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'DIVISION_BY_ZERO' },
+    });
+    const delivery = await eventually(() => webhooksFor(calculationId)[0], { what: 'the webhook' });
+    expect(delivery.event).toMatchObject({
+      type: 'calculation.failed',
+      data: { error: { code: 'DIVISION_BY_ZERO' } },
+    });
+    const dead = await allDeadLetters();
+    expect(dead.filter((m) => m.Body?.includes(calculationId))).toEqual([]);
+  });
+
+  it('refuses bad input with a problem naming the field', async () => {
+    const { response, json } = await post({ operation: 'modulo', a: '1', b: 'two' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(json.detail).toMatch(/body\.operation: .*body\.b: "two" is not a decimal number/);
+  });
+
+  it('dead-letters a malformed event in each subscribed DLQ, with its reason, and keeps working', async () => {
+    const marker = `malformed-${randomUUID()}`;
+    await snsClient().send(
+      new PublishCommand({
+        TopicArn: stack.eventsTopicArn,
+        Message: `{"this is": "${marker}", "not": "a CloudEvent"}`,
+        MessageAttributes: { type: { DataType: 'String', StringValue: 'calculation.requested' } },
+      }),
+    );
+    const { json } = await post({ operation: 'multiply', a: '1.5', b: '4' });
+
+    for (const service of ['calculator', 'storage'] as const) {
+      const letter = await eventually(
+        async () =>
+          (await deadLetters(stack.deadLetterQueues[service])).find((m) =>
+            m.Body?.includes(marker),
+          ),
+        { what: `the malformed event in the ${service} DLQ` },
+      );
+      expect(letter.MessageAttributes?.['failure.code']?.StringValue).toBe('INVALID_ENVELOPE');
+      expect(letter.MessageAttributes?.['failure.consumer']?.StringValue).toBe(service);
+      expect(letter.MessageAttributes?.['failure.message']?.StringValue).toMatch(
+        /Not a valid CloudEvent: specversion/,
+      );
+    }
+    // The notifier is not subscribed to calculation.requested, so it never saw it.
+    expect(
+      (await deadLetters(stack.deadLetterQueues.notifier)).filter((m) => m.Body?.includes(marker)),
+    ).toEqual([]);
+    expect(await finalRecord(json.calculationId as string)).toMatchObject({
+      status: 'completed',
+      result: '6',
+    });
+  });
+
+  it('handles the same calculation.requested published twice once: one record, one webhook', async () => {
+    const calculationId = randomUUID();
+    const event = buildCloudEvent(
+      currentContract('calculation.requested'),
+      { calculationId, operation: 'subtract', a: '10', b: '0.01' },
+      'e2e-test',
+    );
+    for (let i = 0; i < 2; i++) {
+      await snsClient().send(
+        new PublishCommand({
+          TopicArn: stack.eventsTopicArn,
+          Message: JSON.stringify(event),
+          MessageAttributes: {
+            type: { DataType: 'String', StringValue: event.type },
+            source: { DataType: 'String', StringValue: event.source },
+          },
+        }),
+      );
+    }
+
+    expect(await finalRecord(calculationId)).toMatchObject({ status: 'completed', result: '9.99' });
+    await eventually(() => webhooksFor(calculationId)[0], { what: 'the webhook' });
+    // A duplicate would arrive within the same second or two; watch for one.
+    await holdsFor(() => webhooksFor(calculationId).length === 1, 3000, 'exactly one webhook');
+  });
+
+  it('retries a webhook answering 503 twice, then delivers it once', async () => {
+    const calculationId = randomUUID();
+    scriptedAnswers.set(calculationId, [503, 503]);
+    await publisher.publish('calculation.requested', {
+      calculationId,
+      operation: 'add',
+      a: '2',
+      b: '2',
+    });
+
+    const delivered = await eventually(
+      () => webhooksFor(calculationId).find((d) => d.status === 200),
+      {
+        deadlineMs: 60_000,
+        what: 'the webhook to succeed',
+      },
+    );
+    expect(delivered.event).toMatchObject({ type: 'calculation.completed', data: { result: '4' } });
+    expect(webhooksFor(calculationId).map((d) => d.status)).toEqual([503, 503, 200]);
+    // Every attempt carried the same webhook-id, so receivers can deduplicate.
+    expect(new Set(webhooksFor(calculationId).map((d) => d.headers['webhook-id'])).size).toBe(1);
+  });
+});
