@@ -1,12 +1,12 @@
 import { defineConfig } from 'vitest/config';
 import { localAwsEnv } from './scripts/emulator/local-env.ts';
 
-// Tiers: `unit` (no network, tests beside the code they test), `integration` (real emulator).
-// The emulator is started once for the whole run by the root global setup, which only stops
-// what it started.
+// Tiers: `unit` (no network, tests beside the code they test), `integration` (the emulator's
+// SNS/SQS/DynamoDB) and `e2e` (the stack deployed into the emulator, driven over HTTP).
+// One global setup starts the emulator and deploys the stack once per run (test/support/global-setup.ts).
 export default defineConfig({
   test: {
-    globalSetup: ['./test/support/emulator-setup.ts'],
+    globalSetup: ['./test/support/global-setup.ts'],
     projects: [
       {
         extends: true,
@@ -47,7 +47,6 @@ export default defineConfig({
             ...localAwsEnv(),
             POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
           },
-          globalSetup: ['./test/support/e2e-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },
