@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CalculationFields } from './calculation-fields.ts';
 import { defineContract } from './contract.ts';
 

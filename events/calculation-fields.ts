@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DecimalString } from './decimal.ts';
 
 // The fields every calculation event shares; each contract extends them.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventContract } from './contract.ts';
 
 /** CloudEvents 1.0, structured mode, JSON. Extension names are lowercase alphanumerics. */

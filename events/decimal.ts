@@ -1,5 +1,5 @@
 import DecimalJs from 'decimal.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Decimal numbers travel as canonical strings ("-12.5", "0.3", "1e+25"), never as JSON floats.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type EventType, eventTypes } from './registry.ts';
 import topologyJson from './topology.json' with { type: 'json' };
 

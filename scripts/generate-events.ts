@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CloudEvent, CloudEventEnvelope } from '../events/cloud-event.ts';
 import type { EventContract } from '../events/contract.ts';
 import { contracts } from '../events/registry.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A missing or invalid environment variable; thrown at cold start, naming every bad variable. */
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfig, publisherConfigShape } from '../../shared/config.ts';
 
 /** The calculator functions' environment, parsed once at cold start. */

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createHttpApi } from '../../shared/http/create-http-api.ts';
 import { HttpProblem } from '../../shared/http/problem.ts';
 import { json, validate } from '../../shared/http/request.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseConfigShape, loadConfig } from '../../shared/config.ts';
 
 /** The storage functions' environment, parsed once at cold start. */

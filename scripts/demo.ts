@@ -1,0 +1,195 @@
+#!/usr/bin/env tsx
+// `npm run demo`: start the emulator if needed, deploy the stack, send a few calculations and
+// trace every event through the system: published → queued → handled → stored → notified.
+import { SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import type { CloudEvent } from '../events/cloud-event.ts';
+import { snsClient, sqsClient } from '../shared/aws/clients.ts';
+import { LOCAL_WEBHOOK } from './emulator/local-env.ts';
+import { deployLocalStack, localWebhookSecret } from './local/stack.ts';
+import { startWebhookReceiver } from './local/webhook-receiver.ts';
+
+const calculations = [
+  { operation: 'add', a: '0.1', b: '0.2' },
+  { operation: 'multiply', a: '-1.5', b: '1e3' },
+  { operation: 'divide', a: '1', b: '3' },
+  { operation: 'divide', a: '42', b: '0' },
+] as const;
+
+interface Step {
+  at: number;
+  what: string;
+}
+
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+async function main() {
+  const t0 = Date.now();
+  console.log(
+    bold('1. Deploying the stack into the local emulator (serverless deploy --stage local) …'),
+  );
+  const stack = await deployLocalStack({ quiet: true });
+  console.log(`   deployed in ${((Date.now() - t0) / 1000).toFixed(1)} s; API ${stack.apiUrl}\n`);
+
+  // A wire tap: one extra queue subscribed to every event on the bus, so we can watch them pass.
+  const tapName = `demo-tap-${Date.now()}`;
+  const { QueueUrl: tapUrl = '' } = await sqsClient().send(
+    new CreateQueueCommand({ QueueName: tapName }),
+  );
+  const { Attributes } = await sqsClient().send(
+    new GetQueueAttributesCommand({ QueueUrl: tapUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const { SubscriptionArn } = await snsClient().send(
+    new SubscribeCommand({
+      TopicArn: stack.eventsTopicArn,
+      Protocol: 'sqs',
+      Endpoint: Attributes?.QueueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+
+  const receiver = await startWebhookReceiver({
+    secret: localWebhookSecret(),
+    host: LOCAL_WEBHOOK.host,
+    port: LOCAL_WEBHOOK.port,
+    path: LOCAL_WEBHOOK.path,
+  });
+
+  try {
+    console.log(bold('2. Sending calculations to POST /calculations …'));
+    const traces = new Map<
+      string,
+      { label: string; start: number; steps: Step[]; record?: Record<string, unknown> }
+    >();
+    for (const body of calculations) {
+      const start = Date.now();
+      const response = await fetch(`${stack.apiUrl}/calculations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const json = (await response.json()) as { calculationId: string };
+      const label = `${body.operation}(${body.a}, ${body.b})`;
+      traces.set(json.calculationId, {
+        label,
+        start,
+        steps: [
+          {
+            at: Date.now(),
+            what: `POST /calculations → ${response.status} ${JSON.stringify(json)}`,
+          },
+        ],
+      });
+    }
+
+    const pendingIds = new Set(traces.keys());
+    const notified = new Set<string>();
+    const deadline = Date.now() + 60_000;
+    while ((pendingIds.size || notified.size < traces.size) && Date.now() < deadline) {
+      const { Messages = [] } = await sqsClient().send(
+        new ReceiveMessageCommand({
+          QueueUrl: tapUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['SentTimestamp'],
+        }),
+      );
+      for (const message of Messages) {
+        const event = JSON.parse(message.Body ?? '{}') as CloudEvent<
+          string,
+          Record<string, unknown>
+        >;
+        const trace = traces.get(event.data.calculationId as string);
+        if (!trace) continue;
+        const detail =
+          event.type === 'calculation.completed'
+            ? ` result=${event.data.result}`
+            : event.type === 'calculation.failed'
+              ? ` error=${(event.data.error as { code: string }).code}`
+              : event.type === 'notification.sent'
+                ? ` target=${event.data.target} status=${event.data.status} attempts=${event.data.attempts}`
+                : '';
+        const handledBy = event.causationid ? ` (handling ${event.causationid.slice(0, 8)})` : '';
+        trace.steps.push({
+          at: Date.parse(event.time),
+          what: `published ${event.type} by ${event.source}${handledBy}${detail}`,
+        });
+        trace.steps.push({
+          at: Number(message.Attributes?.SentTimestamp ?? Date.now()),
+          what: `queued    ${event.type} (SNS fan-out to subscribed queues)`,
+        });
+        if (event.type === 'notification.sent') notified.add(event.data.calculationId as string);
+      }
+      for (const id of pendingIds) {
+        const response = await fetch(`${stack.apiUrl}/calculations/${id}`);
+        if (response.status !== 200) continue;
+        const record = (await response.json()) as Record<string, unknown>;
+        if (record.status === 'pending') continue;
+        const trace = traces.get(id);
+        if (!trace) continue;
+        trace.record = record;
+        trace.steps.push({
+          at: Date.parse(record.updatedAt as string),
+          what: `stored    status=${record.status} by storage (updatedAt: the time of the event it applied)`,
+        });
+        pendingIds.delete(id);
+      }
+    }
+    for (const delivery of receiver.deliveries) {
+      const trace = traces.get(delivery.event?.data.calculationId as string);
+      trace?.steps.push({
+        at: delivery.receivedAt.getTime(),
+        what: `notified  webhook got ${delivery.event?.type}, signature ${delivery.verificationError ? 'INVALID' : 'verified'}, answered ${delivery.status}`,
+      });
+    }
+
+    console.log(`\n${bold('3. What happened to each calculation')} ${dim('(ms since its POST)')}`);
+    for (const [id, trace] of traces) {
+      console.log(`\n${bold(trace.label)}  ${dim(id)}`);
+      for (const step of trace.steps.sort((x, y) => x.at - y.at)) {
+        console.log(
+          `  ${dim(`+${String(Math.max(0, step.at - trace.start)).padStart(5)} ms`)}  ${step.what}`,
+        );
+      }
+    }
+    console.log(`\n${bold('4. Final stored records')} ${dim('(GET /calculations/{id})')}`);
+    for (const trace of traces.values())
+      console.log(`  ${JSON.stringify(trace.record ?? 'not finished')}`);
+
+    const unfinished = [...traces.values()].filter((t) => !t.record);
+    if (unfinished.length || notified.size < traces.size) {
+      throw new Error(
+        `${unfinished.length} calculation(s) unfinished, ${traces.size - notified.size} not notified within 60 s`,
+      );
+    }
+    console.log(
+      `\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. The emulator keeps running for you to explore:`,
+    );
+    console.log(
+      `  curl -X POST ${stack.apiUrl}/calculations -H 'content-type: application/json' -d '{"operation":"add","a":"1","b":"2"}'`,
+    );
+    console.log(
+      '  npm run webhooks       # watch webhook deliveries (the demo receiver is gone now)',
+    );
+    console.log('  npm run emulator -- stop   # when you are done');
+  } finally {
+    await receiver.close();
+    await snsClient()
+      .send(new UnsubscribeCommand({ SubscriptionArn }))
+      .catch(() => undefined);
+    await sqsClient()
+      .send(new DeleteQueueCommand({ QueueUrl: tapUrl }))
+      .catch(() => undefined);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
