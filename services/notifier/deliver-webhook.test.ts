@@ -62,9 +62,13 @@ describe('deliverWebhook', () => {
   it('a signature made with another secret does not verify', async () => {
     const calls = answer(200);
     await deliverWebhook(target, event, { secret, timeoutMs: 1000 });
-    const other = new Webhook(`whsec_${Buffer.from('another-secret-entirely!').toString('base64')}`);
+    const other = new Webhook(
+      `whsec_${Buffer.from('another-secret-entirely!').toString('base64')}`,
+    );
     const [call] = calls;
-    expect(() => other.verify(call?.init.body as string, call?.init.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      other.verify(call?.init.body as string, call?.init.headers as Record<string, string>),
+    ).toThrow();
   });
 
   it('throws a transient error for 503 and for network failures', async () => {
@@ -80,8 +84,13 @@ describe('deliverWebhook', () => {
 
   it('throws a permanent error for 4xx other than 408 and 429', async () => {
     answer(410);
-    const error = await deliverWebhook(target, event, { secret, timeoutMs: 1000 }).catch((e: unknown) => e);
+    const error = await deliverWebhook(target, event, { secret, timeoutMs: 1000 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PermanentError);
-    expect(error).toMatchObject({ code: 'WEBHOOK_REJECTED', message: 'Webhook "crm" answered 410' });
+    expect(error).toMatchObject({
+      code: 'WEBHOOK_REJECTED',
+      message: 'Webhook "crm" answered 410',
+    });
   });
 });

@@ -7,7 +7,12 @@ import { createTable, deleteCreatedResources } from '../support/resources.ts';
 
 afterAll(deleteCreatedResources);
 
-const fields = () => ({ calculationId: randomUUID(), operation: 'divide' as const, a: '1', b: '4' });
+const fields = () => ({
+  calculationId: randomUUID(),
+  operation: 'divide' as const,
+  a: '1',
+  b: '4',
+});
 const requested = (data: ReturnType<typeof fields>) =>
   buildCloudEvent(currentContract('calculation.requested'), data, 'test');
 const completed = (data: ReturnType<typeof fields>, result = '0.25') =>
@@ -25,7 +30,10 @@ describe('calculation store (DynamoDB conditional writes)', () => {
     const data = fields();
     await store.apply(completed(data));
     await store.apply(requested(data));
-    expect(await store.get(data.calculationId)).toMatchObject({ status: 'completed', result: '0.25' });
+    expect(await store.get(data.calculationId)).toMatchObject({
+      status: 'completed',
+      result: '0.25',
+    });
   });
 
   it('never lets a replayed requested overwrite a result', async () => {
