@@ -17,6 +17,7 @@ export default defineConfig({
             'shared/**/*.test.ts',
             'services/**/*.test.ts',
             'scripts/**/*.test.ts',
+            '*.test.ts',
           ],
           env: {
             AWS_REGION: 'us-east-1',

@@ -96,7 +96,7 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
     );
 
   const processor = new BatchProcessor(BatchEventType.SQS);
-  return middy(
+  const handler = middy(
     (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
       processPartialResponse(
         event,
@@ -111,4 +111,6 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
         { context, processInParallel: false, throwOnFullBatchFailure: false },
       ),
   ).use(injectLambdaContext(logger, { resetKeys: true }));
+  // What it consumes, for checks against events/topology.json and the queue's filter policy.
+  return Object.assign(handler, { consumer: { name: options.name, accepts: options.accepts } });
 }

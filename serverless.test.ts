@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topology } from './events/topology.ts';
+
+// Invariants of the CloudFormation that `serverless package` generates from serverless.yml.
+// Packaging is offline; the template is what gets deployed to AWS and to the emulator.
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
+type Resource = { Type: string; Properties: Record<string, any> };
+let resources: Record<string, Resource>;
+const outDir = mkdtempSync(path.join(tmpdir(), 'sls-package-'));
+
+beforeAll(() => {
+  execFileSync('node_modules/.bin/serverless', ['package', '--stage', 'dev', '--package', outDir], {
+    stdio: 'ignore',
+  });
+  const template = JSON.parse(
+    readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  );
+  resources = template.Resources;
+}, 120_000);
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const logicalId = (ref: unknown): string | undefined => {
+  const r = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return r.Ref ?? r['Fn::GetAtt']?.[0];
+};
+
+describe('serverless.yml → CloudFormation', () => {
+  it('gives every function its own role, on nodejs24.x and arm64', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.length).toBe(5);
+    const roles = functions.map(([, f]) => logicalId(f.Properties.Role));
+    expect(new Set(roles).size).toBe(functions.length);
+    for (const [, f] of functions) {
+      expect(f.Properties.Runtime).toBe('nodejs24.x');
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+    }
+  });
+
+  it('grants no SNS, SQS or DynamoDB action on a "*" resource', () => {
+    for (const [name, role] of ofType('AWS::IAM::Role')) {
+      for (const policy of role.Properties.Policies ?? []) {
+        for (const statement of policy.PolicyDocument.Statement) {
+          const actions = [statement.Action].flat() as string[];
+          const scoped = actions.some((a) => /^(sns|sqs|dynamodb):/.test(a));
+          if (scoped) expect([statement.Resource].flat(), `${name} ${actions}`).not.toContain('*');
+        }
+      }
+    }
+  });
+
+  it('maps each queue with partial batch responses and a visibility timeout ≥ 6× the function timeout', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings.length).toBe(3);
+    for (const [, mapping] of mappings) {
+      const fn = resources[logicalId(mapping.Properties.FunctionName) ?? ''];
+      const queue = resources[logicalId(mapping.Properties.EventSourceArn) ?? ''];
+      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(mapping.Properties.BatchSize).toBe(10);
+      expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+      expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+        6 * fn?.Properties.Timeout,
+      );
+      const dlq = resources[logicalId(queue?.Properties.RedrivePolicy.deadLetterTargetArn) ?? ''];
+      expect(dlq?.Properties.MessageRetentionPeriod).toBe(1_209_600);
+    }
+  });
+
+  it('subscribes each service queue with raw delivery and the filter policy from topology.json', () => {
+    const subscriptions = ofType('AWS::SNS::Subscription');
+    for (const [service, { consumes }] of Object.entries(topology.services)) {
+      const queueId = `${service[0]?.toUpperCase()}${service.slice(1)}Queue`;
+      const subscription = subscriptions.find(
+        ([, s]) => logicalId(s.Properties.Endpoint) === queueId,
+      )?.[1];
+      expect(subscription?.Properties).toMatchObject({
+        RawMessageDelivery: true,
+        FilterPolicy: { type: consumes },
+      });
+    }
+  });
+
+  it('lets only the events topic send to each queue', () => {
+    for (const [, policy] of ofType('AWS::SQS::QueuePolicy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        expect(statement.Condition.ArnEquals['aws:SourceArn']).toEqual({ Ref: 'EventsTopic' });
+      }
+    }
+    expect(ofType('AWS::SQS::QueuePolicy').length).toBe(3);
+  });
+
+  it('encrypts topics, queues and tables, keeps idempotency records on a TTL and alarms on every DLQ', () => {
+    for (const [, topic] of ofType('AWS::SNS::Topic'))
+      expect(topic.Properties.KmsMasterKeyId).toBeTruthy();
+    for (const [, queue] of ofType('AWS::SQS::Queue'))
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    for (const [, table] of ofType('AWS::DynamoDB::Table'))
+      expect(table.Properties.SSESpecification.SSEEnabled).toBe(true);
+    expect(resources.IdempotencyTable?.Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiration',
+      Enabled: true,
+    });
+    const alarmed = ofType('AWS::CloudWatch::Alarm').map(([, a]) =>
+      logicalId(a.Properties.Dimensions[0].Value),
+    );
+    expect(alarmed.sort()).toEqual([
+      'CalculatorDeadLetterQueue',
+      'NotifierDeadLetterQueue',
+      'StorageDeadLetterQueue',
+    ]);
+  });
+});
