@@ -216,9 +216,15 @@ export async function startEmulator(log: (line: string) => void = () => {}): Pro
     if (current.running) return { ...current, startedNow: false };
 
     if (dockerEngineAnswers()) {
+      // LocalStack is the compose default but needs a token; without one, MiniStack (its profile).
       const service = process.env.LOCALSTACK_AUTH_TOKEN ? COMPOSE_LOCALSTACK : COMPOSE_MINISTACK;
       log(`starting ${service} with docker compose …`);
-      compose(['--profile', service, 'up', '-d', service]);
+      compose([
+        ...(service === COMPOSE_MINISTACK ? ['--profile', COMPOSE_MINISTACK] : []),
+        'up',
+        '-d',
+        service,
+      ]);
       writeFileSync(backendFile, 'docker');
       await waitForHealth(LOCAL_ENDPOINT, 120_000);
       return {
@@ -280,7 +286,7 @@ export async function emulatorStatus(): Promise<EmulatorStatus> {
 export async function stopEmulator(): Promise<string> {
   const backend = recordedBackend();
   if (backend === 'docker') {
-    compose(['--profile', COMPOSE_LOCALSTACK, '--profile', COMPOSE_MINISTACK, 'down']);
+    compose(['--profile', COMPOSE_MINISTACK, 'down']);
     rmSync(backendFile, { force: true });
     return 'stopped the docker compose emulator';
   }
