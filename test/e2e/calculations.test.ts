@@ -9,6 +9,12 @@ import { startWebhookReceiver } from '../../scripts/local/webhook-receiver.ts';
 import { snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { eventually, holdsFor } from '../support/poll.ts';
+import {
+  createQueue,
+  deleteCreatedResources,
+  receiveMessages,
+  subscribeQueue,
+} from '../support/resources.ts';
 
 const stack = inject('stack');
 const publisher = createPublisher({ topicArn: stack.eventsTopicArn, source: 'e2e-test' });
@@ -29,7 +35,10 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(() => receiver?.close());
+afterAll(async () => {
+  await receiver?.close();
+  await deleteCreatedResources();
+});
 
 const webhooksFor = (calculationId: string) =>
   receiver.deliveries.filter((d) => d.event?.data.calculationId === calculationId);
@@ -117,6 +126,32 @@ describe('calculations end to end (deployed with serverless into the emulator)',
     });
     const dead = await allDeadLetters();
     expect(dead.filter((m) => m.Body?.includes(calculationId))).toEqual([]);
+  });
+
+  it('answers a retried POST with the same Idempotency-Key once: same id, one event published', async () => {
+    const tap = await createQueue('requested-tap');
+    await subscribeQueue(stack.eventsTopicArn, tap, ['calculation.requested']);
+    const key = randomUUID();
+    const send = (body: object) =>
+      fetch(`${stack.apiUrl}/calculations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
+
+    const first = await send({ operation: 'add', a: '7', b: '8' });
+    const retry = await send({ operation: 'add', a: '7', b: '8' });
+    const firstBody = (await first.json()) as { calculationId: string };
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toEqual(firstBody);
+
+    const published = await receiveMessages(tap.url, { count: 1, settleMs: 2000 });
+    expect(published.map((m) => JSON.parse(m.Body ?? '{}').data.calculationId)).toEqual([
+      firstBody.calculationId,
+    ]);
+
+    const reused = await send({ operation: 'add', a: '7', b: '9' });
+    expect(reused.status).toBe(422);
   });
 
   it('refuses bad input with a problem naming the field', async () => {

@@ -4,7 +4,12 @@ import {
   DeleteTableCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteQueueCommand,
@@ -54,7 +59,7 @@ export async function createQueue(
 
 /** Subscribe a queue the way the template does: raw delivery, filter on the `type` attribute. */
 export async function subscribeQueue(topicArn: string, queue: TestQueue, types?: string[]) {
-  await snsClient().send(
+  const { SubscriptionArn } = await snsClient().send(
     new SubscribeCommand({
       TopicArn: topicArn,
       Protocol: 'sqs',
@@ -65,6 +70,7 @@ export async function subscribeQueue(topicArn: string, queue: TestQueue, types?:
       },
     }),
   );
+  cleanups.push(() => snsClient().send(new UnsubscribeCommand({ SubscriptionArn })));
 }
 
 /**

@@ -1,0 +1,94 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { createHttpApi } from './create-http-api.ts';
+import { HttpProblem } from './problem.ts';
+import { json, jsonBody, validate } from './request.ts';
+
+const Body = z.object({ amount: z.number().int(), currency: z.enum(['EUR', 'USD']) });
+
+const api = createHttpApi(
+  [
+    {
+      method: 'POST',
+      path: '/orders',
+      handler: async (event: APIGatewayProxyEventV2) => json(201, validate(Body, jsonBody(event))),
+    },
+    {
+      method: 'GET',
+      path: '/orders/{id}',
+      handler: async (event: APIGatewayProxyEventV2) => {
+        if (event.pathParameters?.id === 'boom') throw new Error('database password is hunter2');
+        throw new HttpProblem(404, 'Not Found', `No order ${event.pathParameters?.id}`);
+      },
+    },
+  ],
+  new Logger({ logLevel: 'SILENT' }),
+);
+
+const request = (method: string, path: string, body?: string, contentType = 'application/json') =>
+  api(
+    {
+      version: '2.0',
+      rawPath: path,
+      headers: { 'content-type': contentType },
+      body,
+      isBase64Encoded: false,
+      requestContext: { http: { method, path } },
+    } as unknown as APIGatewayProxyEventV2,
+    {} as never,
+  ) as Promise<APIGatewayProxyStructuredResultV2>;
+
+const problem = (response: APIGatewayProxyStructuredResultV2) => {
+  expect(response.headers?.['content-type']).toBe('application/problem+json');
+  return JSON.parse(response.body ?? '{}');
+};
+
+describe('createHttpApi', () => {
+  it('routes to the handler', async () => {
+    const response = await request('POST', '/orders', '{"amount": 5, "currency": "EUR"}');
+    expect(response.statusCode).toBe(201);
+    expect(JSON.parse(response.body ?? '')).toEqual({ amount: 5, currency: 'EUR' });
+  });
+
+  it('answers 400 naming every invalid field', async () => {
+    const response = await request('POST', '/orders', '{"amount": "5", "currency": "GBP"}');
+    expect(response.statusCode).toBe(400);
+    expect(problem(response)).toMatchObject({
+      status: 400,
+      title: 'Invalid request',
+      errors: [
+        { field: 'body.amount', message: expect.any(String) },
+        { field: 'body.currency', message: expect.any(String) },
+      ],
+    });
+  });
+
+  it('answers 400 for a body that is not JSON and 415 for another media type', async () => {
+    expect((await request('POST', '/orders', '{nope')).statusCode).toBe(400);
+    expect(
+      (await request('POST', '/orders', 'amount=5', 'application/x-www-form-urlencoded'))
+        .statusCode,
+    ).toBe(415);
+  });
+
+  it('answers 404 for an unknown path and 405 with Allow for a known path and wrong method', async () => {
+    const notFound = await request('GET', '/customers');
+    expect(notFound.statusCode).toBe(404);
+    expect(problem(notFound).title).toBe('Not Found');
+    const wrongMethod = await request('DELETE', '/orders/42');
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers?.allow).toBe('GET');
+  });
+
+  it('passes HttpProblems through and never leaks an unexpected error', async () => {
+    expect(problem(await request('GET', '/orders/7'))).toMatchObject({
+      status: 404,
+      detail: 'No order 7',
+    });
+    const failure = await request('GET', '/orders/boom');
+    expect(failure.statusCode).toBe(500);
+    expect(failure.body).not.toContain('hunter2');
+  });
+});
