@@ -3,7 +3,7 @@
 // deployed events topic of a stage (default: local, in the emulator) and print its id.
 import { parseArgs } from 'node:util';
 import { ContractViolation } from '../events/contract-violation.ts';
-import { type EventType, eventTypes } from '../events/registry.ts';
+import { type EventType, eventTypes, validateData } from '../events/registry.ts';
 import { parseJson } from '../shared/json.ts';
 import { createPublisher } from '../shared/publisher.ts';
 import { applyLocalAwsEnv } from './emulator/local-env.ts';
@@ -26,11 +26,27 @@ async function main(): Promise<number> {
     console.error(`Unknown event type "${type}".\n${usage}`);
     return 2;
   }
+  // Refuse bad input before touching AWS: the error names the field.
+  let data: unknown;
+  try {
+    data = parseJson(json);
+  } catch {
+    console.error(`The data is not valid JSON: ${json}`);
+    return 2;
+  }
+  validateData(type as EventType, data);
   // Only the local stage talks to the emulator; other stages use your normal AWS credentials.
   if (values.stage === 'local') applyLocalAwsEnv();
-  const { eventsTopicArn } = await stackOutputs(values.stage);
+  const { eventsTopicArn } = await stackOutputs(values.stage).catch((error: Error) => {
+    const unreachable = (error as { code?: string }).code === 'ECONNREFUSED';
+    throw new Error(
+      unreachable
+        ? `Cannot reach the emulator at ${process.env.AWS_ENDPOINT_URL}: start it and deploy with \`npm run deploy:local\``
+        : `Cannot find the ${values.stage} stack: ${error.message}`,
+    );
+  });
   const publisher = createPublisher({ topicArn: eventsTopicArn, source: 'cli' });
-  const event = await publisher.publish(type as EventType, parseJson(json) as never);
+  const event = await publisher.publish(type as EventType, data as never);
   console.log(event.id);
   return 0;
 }
@@ -38,10 +54,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof ContractViolation || error instanceof SyntaxError;
-    console.error(
-      known || !(error instanceof Error) ? String((error as Error).message ?? error) : error,
-    );
-    process.exit(1);
+    // Every failure here is explained by its message; a stack trace would only hide it.
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(error instanceof ContractViolation ? 2 : 1);
   },
 );
