@@ -172,14 +172,16 @@ function userEndpoint(): string | undefined {
 
 async function withStartLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync(stateDir, { recursive: true });
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     try {
-      closeSync(openSync(lockFile, 'wx'));
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
       break;
     } catch {
-      if (Date.now() > deadline) rmSync(lockFile, { force: true });
-      await new Promise((r) => setTimeout(r, 200));
+      // A lock left by a process that died (Ctrl-C during the pip install) is taken over.
+      const holder = Number(existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : NaN);
+      if (!processAlive(holder) || Date.now() > deadline) rmSync(lockFile, { force: true });
+      else await new Promise((r) => setTimeout(r, 200));
     }
   }
   try {
