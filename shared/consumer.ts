@@ -61,8 +61,9 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
       record,
       attempt: Number(record.attributes?.ApproximateReceiveCount ?? 1),
     };
-    const result = await runInEventScope(event, () => options.handle(event, delivery));
-    return result ?? { handled: true };
+    await runInEventScope(event, () => options.handle(event, delivery));
+    // Stored by idempotency as the record's outcome: a marker, not whatever `handle` returned.
+    return { handled: true };
   })
     .use(parseCloudEvent({ accepts: options.accepts }))
     .use(recordContext({ logger }))

@@ -95,6 +95,27 @@ describe('consumer stack against the emulator', () => {
     expect(await timesHandled(event.data.calculationId)).toBe(1);
   });
 
+  it('understands SNS-wrapped bodies from a subscription without raw delivery', async () => {
+    const { queue, handler, timesHandled } = await fixture();
+    const topicArn = await createTopic('wrapped');
+    await subscribeQueue(topicArn, queue, ['calculation.requested'], { raw: false });
+    const event = await createPublisher({ topicArn, source: 'test' }).publish(
+      'calculation.requested',
+      {
+        calculationId: randomUUID(),
+        operation: 'divide',
+        a: '1',
+        b: '8',
+      },
+    );
+
+    const { messages, response } = await deliverOnce(queue, handler);
+
+    expect(JSON.parse(messages[0]?.Body ?? '{}')).toMatchObject({ Type: 'Notification' });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await timesHandled(event.data.calculationId)).toBe(1);
+  });
+
   it('has no second side effect when the same event is delivered three times', async () => {
     const { queue, handler, timesHandled } = await fixture();
     const event = requested();

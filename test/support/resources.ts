@@ -58,14 +58,19 @@ export async function createQueue(
 }
 
 /** Subscribe a queue the way the template does: raw delivery, filter on the `type` attribute. */
-export async function subscribeQueue(topicArn: string, queue: TestQueue, types?: string[]) {
+export async function subscribeQueue(
+  topicArn: string,
+  queue: TestQueue,
+  types?: string[],
+  { raw = true } = {},
+) {
   const { SubscriptionArn } = await snsClient().send(
     new SubscribeCommand({
       TopicArn: topicArn,
       Protocol: 'sqs',
       Endpoint: queue.arn,
       Attributes: {
-        RawMessageDelivery: 'true',
+        RawMessageDelivery: String(raw),
         ...(types ? { FilterPolicy: JSON.stringify({ type: types }) } : {}),
       },
     }),
