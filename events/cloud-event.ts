@@ -28,6 +28,8 @@ export interface EventLineage {
   correlationId?: string;
   /** The id of the event (or request) that caused this one. */
   causationId?: string;
+  /** A given event id (e.g. derived from the cause, for retries); a random UUID otherwise. */
+  id?: string;
 }
 
 /** Build the envelope for already validated `data`. */
@@ -38,7 +40,7 @@ export function buildCloudEvent<TType extends string, TData>(
   lineage: EventLineage = {},
   now: Date = new Date(),
 ): CloudEvent<TType, TData> {
-  const id = randomUUID();
+  const id = lineage.id ?? randomUUID();
   return {
     specversion: '1.0',
     id,

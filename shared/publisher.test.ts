@@ -54,6 +54,21 @@ describe('publish', () => {
     expect(sns.calls()).toHaveLength(0);
   });
 
+  it('derives ids from the handled event, so a retried handler republishes the same ids', async () => {
+    const handling = buildCloudEvent(currentContract('calculation.requested'), data(), 'x');
+    const handle = () =>
+      runInEventScope(handling, async () => [
+        (await publisher.publish('calculation.completed', { ...handling.data, result: '3' })).id,
+        (await publisher.publish('calculation.completed', { ...handling.data, result: '3' })).id,
+      ]);
+    const first = await handle();
+    const retry = await handle();
+    expect(retry).toEqual(first);
+    expect(first[0]).not.toBe(first[1]); // two events in one run are still two events
+    const unrelated = await publisher.publish('calculation.requested', data());
+    expect(first).not.toContain(unrelated.id);
+  });
+
   it('carries lineage from the event being handled', async () => {
     const handling = buildCloudEvent(currentContract('calculation.requested'), data(), 'x', {
       correlationId: 'flow-1',

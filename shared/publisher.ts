@@ -16,7 +16,7 @@ import {
   validateData,
 } from '../events/registry.ts';
 import { snsClient } from './aws/clients.ts';
-import { currentEvent } from './event-scope.ts';
+import { currentEvent, nextDerivedEventId } from './event-scope.ts';
 
 /** SNS refuses messages (body + attributes) over 256 KiB, and batches over the same total. */
 export const SNS_MAX_MESSAGE_BYTES = 256 * 1024;
@@ -72,10 +72,14 @@ interface Outgoing {
   bytes: number;
 }
 
-/** Lineage: explicit values win; else carried from the event being handled; else a new flow. */
-function resolveLineage(lineage: EventLineage = {}): EventLineage {
+/**
+ * Lineage: explicit values win; else carried from the event being handled (with an id derived
+ * from it, stable across retries); else a new flow with a random id.
+ */
+function resolveLineage(source: string, type: string, lineage: EventLineage = {}): EventLineage {
   const handling = currentEvent();
   return {
+    id: lineage.id ?? nextDerivedEventId(source, type),
     correlationId: lineage.correlationId ?? handling?.correlationid,
     causationId: lineage.causationId ?? handling?.id,
   };
@@ -84,7 +88,12 @@ function resolveLineage(lineage: EventLineage = {}): EventLineage {
 function prepare<T extends EventType>(item: PublishItem<T>, source: string): Outgoing {
   const contract: EventContract = currentContract(item.type);
   const data: EventData<T> = validateData(item.type, item.data, contract);
-  const event = buildCloudEvent(contract, data, source, resolveLineage(item.lineage));
+  const event = buildCloudEvent(
+    contract,
+    data,
+    source,
+    resolveLineage(source, item.type, item.lineage),
+  );
   const body = JSON.stringify(event);
   // Filter policies match on these; they duplicate envelope fields on purpose.
   const attributes: Record<string, MessageAttributeValue> = {

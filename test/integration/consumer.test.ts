@@ -193,6 +193,27 @@ describe('consumer stack against the emulator', () => {
     expect(await timesHandled(permanent.data.calculationId)).toBe(0);
   });
 
+  it('republishes the same event id when a handler is retried after publishing', async () => {
+    const topicArn = await createTopic('retried');
+    const results = await createQueue('results');
+    await subscribeQueue(topicArn, results, ['calculation.completed']);
+    const publisher = createPublisher({ topicArn, source: 'fixture' });
+    let attempts = 0;
+    const { queue, handler } = await fixture(async (event) => {
+      await publisher.publish('calculation.completed', { ...event.data, result: '3' });
+      if (++attempts === 1) throw new Error('timed out after publishing');
+    });
+    await send(queue.url, requested());
+
+    await deliverOnce(queue, handler);
+    await deliverOnce(queue, handler); // the retry, after the backoff
+
+    const published = await receiveMessages(results.url, { count: 2 });
+    expect(published).toHaveLength(2);
+    const [first, second] = published.map((m) => JSON.parse(m.Body ?? '{}').id);
+    expect(second).toBe(first); // downstream idempotency will drop the copy
+  });
+
   it('carries correlationid forward and names the handled event as causationid', async () => {
     const topicArn = await createTopic('lineage');
     const results = await createQueue('results');
