@@ -67,17 +67,20 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
   })
     .use(parseCloudEvent({ accepts: options.accepts }))
     .use(recordContext({ logger }))
-    .use(
-      classifyFailures({
-        consumer: options.name,
-        deadLetterQueueUrl: config.DEAD_LETTER_QUEUE_URL,
-        logger,
-      }),
-    )
+    // onError runs bottom-up: idempotency releases its lock, classifyFailures dead-letters
+    // what must not come back, then retryBackoff schedules the retry of what may.
     .use(
       retryBackoff({
         baseDelaySeconds: config.RETRY_BASE_DELAY_SECONDS,
         maxDelaySeconds: config.RETRY_MAX_DELAY_SECONDS,
+        logger,
+      }),
+    )
+    .use(
+      classifyFailures({
+        consumer: options.name,
+        deadLetterQueueUrl: config.DEAD_LETTER_QUEUE_URL,
+        maxReceiveCount: config.MAX_RECEIVE_COUNT,
         logger,
       }),
     )

@@ -23,6 +23,7 @@ const handlerThrowing = (error: unknown) =>
       consumer: 'orders',
       deadLetterQueueUrl: DLQ,
       logger: new Logger({ logLevel: 'SILENT' }),
+      maxReceiveCount: 5,
       sqs: new SQSClient({}),
     }),
   );
@@ -56,6 +57,22 @@ describe('classifyFailures', () => {
       handlerThrowing(new Error('socket hang up'))(record as never, {} as never),
     ).rejects.toThrow('socket hang up');
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('dead-letters a transient failure on its last receive, with its reason and attempts', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-2' });
+    const lastReceive = { ...record, attributes: { ApproximateReceiveCount: '5' } };
+
+    const response = await handlerThrowing(new Error('socket hang up'))(
+      lastReceive as never,
+      {} as never,
+    );
+
+    expect(response).toEqual({ deadLettered: true, code: 'Error' });
+    expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageAttributes).toMatchObject({
+      'failure.message': { StringValue: 'socket hang up' },
+      'failure.attempts': { StringValue: '5' },
+    });
   });
 
   it('rethrows a permanent failure when the DLQ send fails, so the record is not lost', async () => {

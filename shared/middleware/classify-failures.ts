@@ -15,6 +15,11 @@ export interface ClassifyFailuresOptions {
   consumer: string;
   deadLetterQueueUrl: string;
   logger: Logger;
+  /**
+   * The queue's redrive `maxReceiveCount`. On that last receive a transient failure is
+   * dead-lettered by us, with its reason, instead of silently by SQS's redrive.
+   */
+  maxReceiveCount?: number;
   sqs?: SQSClient;
 }
 
@@ -38,6 +43,7 @@ function deadLetterAttributes(record: SQSRecord, reason: FailureReason, consumer
     'failure.message': text(reason.message),
     'failure.consumer': text(consumer),
     'failure.originalMessageId': text(record.messageId),
+    'failure.attempts': text(record.attributes?.ApproximateReceiveCount ?? '1'),
     'failure.time': text(new Date().toISOString()),
   };
   for (const name of ['type', 'source']) {
@@ -50,8 +56,9 @@ function deadLetterAttributes(record: SQSRecord, reason: FailureReason, consumer
 /**
  * Middy middleware (onError only). A permanent failure is sent to the DLQ at once, with its
  * reason, and the record counts as handled so it burns no retries. Anything else is left thrown:
- * the batch reports the record in `batchItemFailures` and SQS redelivers it. If the DLQ send
- * itself fails, the record is reported failed too — retried rather than lost.
+ * the batch reports the record in `batchItemFailures` and SQS redelivers it — until its last
+ * receive (`maxReceiveCount`), when it is dead-lettered with its reason too. If the DLQ send
+ * itself fails, the record is reported failed — retried, or redriven by SQS, rather than lost.
  */
 export const classifyFailures = (options: ClassifyFailuresOptions): MiddlewareObj => {
   const { consumer, deadLetterQueueUrl, logger } = options;
@@ -59,8 +66,10 @@ export const classifyFailures = (options: ClassifyFailuresOptions): MiddlewareOb
     onError: async (request) => {
       const reason = classifyFailure(request.error);
       const record = recordOf(request) ?? (request.event as SQSRecord);
-      const details = { messageId: record.messageId, failure: reason, consumer };
-      if (!reason.permanent) {
+      const attempt = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+      const details = { messageId: record.messageId, failure: reason, consumer, attempt };
+      const exhausted = options.maxReceiveCount !== undefined && attempt >= options.maxReceiveCount;
+      if (!reason.permanent && !exhausted) {
         logger.warn('Transient failure: the record returns to its queue for a retry', details);
         return;
       }
@@ -73,13 +82,18 @@ export const classifyFailures = (options: ClassifyFailuresOptions): MiddlewareOb
           }),
         );
       } catch (error) {
-        logger.error('Could not dead-letter a permanent failure; it will be retried instead', {
+        logger.error('Could not dead-letter a failure; it will be retried instead', {
           ...details,
           error,
         });
         return;
       }
-      logger.error('Permanent failure: record sent to the dead-letter queue', details);
+      logger.error(
+        reason.permanent
+          ? 'Permanent failure: record sent to the dead-letter queue'
+          : 'Retries exhausted: record sent to the dead-letter queue',
+        details,
+      );
       request.response = { deadLettered: true, code: reason.code } satisfies DeadLettered;
     },
   };

@@ -46,7 +46,8 @@ export const retryBackoff = (options: RetryBackoffOptions): MiddlewareObj => {
   const { baseDelaySeconds, maxDelaySeconds, logger } = options;
   return {
     onError: async (request) => {
-      if (classifyFailure(request.error).permanent) return;
+      // Dead-lettered already (it runs after classifyFailures), or never coming back.
+      if (request.response !== undefined || classifyFailure(request.error).permanent) return;
       const record = recordOf(request) ?? (request.event as SQSRecord);
       const attempt = Number(record.attributes?.ApproximateReceiveCount ?? 1);
       const delay = retryDelaySeconds(attempt, baseDelaySeconds, maxDelaySeconds);

@@ -38,6 +38,7 @@ async function fixture(handle?: (event: Requested) => Promise<void> | void) {
       IDEMPOTENCY_TTL_SECONDS: 3600,
       RETRY_BASE_DELAY_SECONDS: 1,
       RETRY_MAX_DELAY_SECONDS: 60,
+      MAX_RECEIVE_COUNT: 3, // as the queue's redrive policy
     },
     handle: async (event) => {
       await handle?.(event);
@@ -191,6 +192,31 @@ describe('consumer stack against the emulator', () => {
     expect(second.response.batchItemFailures).toEqual([]);
     expect(await timesHandled(transient.data.calculationId)).toBe(1);
     expect(await timesHandled(permanent.data.calculationId)).toBe(0);
+  });
+
+  it('dead-letters a record that fails on every attempt on its last receive, with the reason', async () => {
+    const { queue, dlq, handler, timesHandled } = await fixture(() => {
+      throw new Error('the database is down');
+    });
+    const event = requested();
+    await send(queue.url, event);
+
+    const receiveCounts: string[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const { messages } = await deliverOnce(queue, handler);
+      receiveCounts.push(messages[0]?.Attributes?.ApproximateReceiveCount ?? '?');
+    }
+
+    expect(receiveCounts).toEqual(['1', '2', '3']);
+    const [letter] = await receiveMessages(dlq.url, { count: 1 });
+    expect(letter?.Body).toBe(JSON.stringify(event));
+    expect(letter?.MessageAttributes).toMatchObject({
+      'failure.code': { StringValue: 'Error' },
+      'failure.message': { StringValue: 'the database is down' },
+      'failure.attempts': { StringValue: '3' },
+    });
+    expect(await receiveMessages(queue.url, { count: 1, deadlineMs: 3000 })).toEqual([]);
+    expect(await timesHandled(event.data.calculationId)).toBe(0);
   });
 
   it('republishes the same event id when a handler is retried after publishing', async () => {
