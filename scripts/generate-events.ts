@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { v5 as uuidV5 } from 'uuid';
 import { stringify } from 'yaml';
 import * as z from 'zod';
 import { type CloudEvent, CloudEventEnvelope } from '../events/cloud-event.ts';
@@ -18,11 +19,9 @@ export const examplesDir = path.join(root, 'events', 'examples');
 
 const messageKey = (c: EventContract) => `${c.type}.v${c.version}`;
 
-/** A stable UUID per (type, version, n) so generated files only change when contracts do. */
-function stableUuid(seed: string): string {
-  const hex = createHash('sha256').update(seed).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+/** Any fixed UUID: examples get name-based (v5) ids, so files only change when contracts do. */
+const EXAMPLES_NAMESPACE = '0e9f3c2a-6d1b-4f7e-8a5c-3b2d1e0f9a87';
+const stableUuid = (seed: string): string => uuidV5(seed, EXAMPLES_NAMESPACE);
 
 export function exampleEvent(contract: EventContract, index: number): CloudEvent {
   const id = stableUuid(`${messageKey(contract)}#${index}`);
@@ -193,11 +192,11 @@ function main() {
   writeFileSync(asyncApiPath, renderAsyncApi());
   mkdirSync(examplesDir, { recursive: true });
   for (const old of readdirSync(examplesDir)) rmSync(path.join(examplesDir, old));
-  for (const [name, text] of Object.entries(renderExamples())) {
+  const examples = renderExamples();
+  for (const [name, text] of Object.entries(examples))
     writeFileSync(path.join(examplesDir, name), text);
-  }
   console.log(
-    `wrote ${path.relative(root, asyncApiPath)} and ${Object.keys(renderExamples()).length} examples`,
+    `wrote ${path.relative(root, asyncApiPath)} and ${Object.keys(examples).length} examples`,
   );
 }
 
