@@ -19,11 +19,14 @@ export interface EventContract<
 export const dataschemaFor = (type: string, version: number): string =>
   `${SCHEMA_URI_PREFIX}${type}:v${version}`;
 
+const MAJOR_VERSION = /^v(\d+)$/;
+
 /** Major version named by a `dataschema` URI, or undefined when it is not one of ours. */
 export function versionOf(dataschema: string, type: string): number | undefined {
-  const match = new RegExp(`^${SCHEMA_URI_PREFIX}${type.replaceAll('.', '\\.')}:v(\\d+)$`).exec(
-    dataschema,
-  );
+  // Called for every consumed record: a prefix check and one static pattern, no RegExp per call.
+  const prefix = `${SCHEMA_URI_PREFIX}${type}:`;
+  if (!dataschema.startsWith(prefix)) return undefined;
+  const match = MAJOR_VERSION.exec(dataschema.slice(prefix.length));
   return match ? Number(match[1]) : undefined;
 }
 

@@ -38,6 +38,12 @@ function writableCondition(incoming: CalculationStatus) {
   return { expression: parts.join(' OR '), values };
 }
 
+// Built once: the conditions depend only on the rule, not on the event.
+const OUTCOME_CONDITIONS = {
+  completed: writableCondition('completed'),
+  failed: writableCondition('failed'),
+};
+
 export function createCalculationStore(tableName: string) {
   /**
    * Apply an event with one conditional write. `requested` only fills in what is missing (it
@@ -61,7 +67,7 @@ export function createCalculationStore(tableName: string) {
       );
       return true;
     }
-    const condition = writableCondition(incoming);
+    const condition = OUTCOME_CONDITIONS[statusOfEvent[event.type]];
     const outcome =
       event.type === 'calculation.completed'
         ? { set: '#result = :result', values: { ':result': event.data.result } }
