@@ -1,4 +1,6 @@
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { createError } from '@middy/util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
@@ -20,6 +22,9 @@ const api = createHttpApi(
       path: '/orders/{id}',
       handler: async (event: APIGatewayProxyEventV2) => {
         if (event.pathParameters?.id === 'boom') throw new Error('database password is hunter2');
+        if (event.pathParameters?.id === 'secret') throw createError(403, 'Forbidden');
+        if (event.pathParameters?.id === 'busy')
+          throw new IdempotencyAlreadyInProgressError('busy');
         throw new HttpProblem(404, 'Not Found', `No order ${event.pathParameters?.id}`);
       },
     },
@@ -80,6 +85,14 @@ describe('createHttpApi', () => {
     const wrongMethod = await request('DELETE', '/orders/42');
     expect(wrongMethod.statusCode).toBe(405);
     expect(wrongMethod.headers?.allow).toBe('GET');
+  });
+
+  it('maps Middy HTTP errors and Powertools idempotency errors to problems', async () => {
+    expect(problem(await request('GET', '/orders/secret'))).toMatchObject({
+      status: 403,
+      title: 'Forbidden',
+    });
+    expect(problem(await request('GET', '/orders/busy'))).toMatchObject({ status: 409 });
   });
 
   it('passes HttpProblems through and never leaks an unexpected error', async () => {

@@ -1,5 +1,11 @@
+import { STATUS_CODES } from 'node:http';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
+import { HttpError } from '@middy/util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ContractViolation } from '../../events/contract-violation.ts';
 import { HttpProblem, problemResponse } from './problem.ts';
@@ -14,34 +20,27 @@ export function toProblem(error: unknown): HttpProblem {
   if (error instanceof ContractViolation) {
     return new HttpProblem(400, 'Invalid request', error.message, { code: error.code });
   }
-  const named = error as {
-    name?: string;
-    statusCode?: unknown;
-    expose?: unknown;
-    message?: string;
-  };
   // Powertools idempotency, for requests carrying an Idempotency-Key.
-  if (named.name === 'IdempotencyValidationError') {
+  if (error instanceof IdempotencyValidationError) {
     return new HttpProblem(
       422,
       'Idempotency-Key reused',
       'This Idempotency-Key was used with a different request body',
     );
   }
-  if (named.name === 'IdempotencyAlreadyInProgressError') {
+  if (error instanceof IdempotencyAlreadyInProgressError) {
     return new HttpProblem(
       409,
       'Request in progress',
       'A request with this Idempotency-Key is still being processed',
     );
   }
-  // Middy's HTTP errors (e.g. @middy/http-router's 404 and 405).
-  if (typeof named.statusCode === 'number' && named.expose === true) {
-    const titles: Record<number, string> = { 404: 'Not Found', 405: 'Method Not Allowed' };
+  // Middy's HTTP errors (@middy/util createError), when they are meant to be shown.
+  if (error instanceof HttpError && error.expose) {
     return new HttpProblem(
-      named.statusCode,
-      titles[named.statusCode] ?? 'Request failed',
-      named.message,
+      error.statusCode,
+      STATUS_CODES[error.statusCode] ?? 'Request failed',
+      error.message,
     );
   }
   return new HttpProblem(500, 'Internal Server Error');
