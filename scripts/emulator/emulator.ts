@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePythonPackages, PythonMissingError } from '../python-venv.ts';
 import { LOCAL_AWS_ENV, LOCAL_ENDPOINT } from './local-env.ts';
 
 /** Pinned: MiniStack moves fast and its behaviour is part of what the tests assert. */
@@ -93,45 +94,18 @@ function dockerEngineAnswers(): boolean {
   return res.status === 0;
 }
 
-function findPython(): string | undefined {
-  for (const candidate of ['python3', 'python']) {
-    const res = spawnSync(
-      candidate,
-      ['-c', 'import sys; print(sys.version_info >= (3, 10) and sys.version_info[:2] or "")'],
-      { encoding: 'utf8' },
-    );
-    if (res.status === 0 && res.stdout.trim()) return candidate;
-  }
-  return undefined;
-}
-
 function installMiniStack(log: (line: string) => void): string {
-  const bin = path.join(venvDir, 'bin', 'ministack');
-  const marker = path.join(venvDir, `.ministack-${MINISTACK_VERSION}`);
-  if (existsSync(bin) && existsSync(marker)) return bin;
-  const python = findPython();
-  if (!python) {
+  try {
+    return path.join(
+      ensurePythonPackages(venvDir, [`ministack==${MINISTACK_VERSION}`], log),
+      'ministack',
+    );
+  } catch (error) {
+    if (!(error instanceof PythonMissingError)) throw error;
     throw new EmulatorError(
       'No emulator is available: install Python 3.10 or newer (for MiniStack) or a Docker engine, or set AWS_ENDPOINT_URL to a running LocalStack.',
     );
   }
-  log(`installing MiniStack ${MINISTACK_VERSION} into ${path.relative(root, venvDir)} …`);
-  mkdirSync(stateDir, { recursive: true });
-  execFileSync(python, ['-m', 'venv', venvDir], { stdio: 'inherit' });
-  execFileSync(
-    path.join(venvDir, 'bin', 'python'),
-    [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      `ministack==${MINISTACK_VERSION}`,
-    ],
-    { stdio: 'inherit' },
-  );
-  writeFileSync(marker, '');
-  return bin;
 }
 
 function startMiniStack(log: (line: string) => void): number {

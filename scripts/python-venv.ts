@@ -1,0 +1,53 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Python tools that cannot share one venv (checkov's pins conflict with MiniStack's) get one each. */
+export class PythonMissingError extends Error {
+  override name = 'PythonMissingError';
+}
+
+/** The first `python3`/`python` on PATH that is 3.10 or newer. */
+export function findPython(): string | undefined {
+  for (const candidate of ['python3', 'python']) {
+    const res = spawnSync(
+      candidate,
+      ['-c', 'import sys; print(sys.version_info >= (3, 10) and sys.version_info[:2] or "")'],
+      { encoding: 'utf8' },
+    );
+    if (res.status === 0 && res.stdout.trim()) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Make sure `venvDir` holds exactly these pinned packages (`name==version`), installing them on
+ * first use; a marker file per pin makes later calls free. Returns the venv's `bin` folder.
+ */
+export function ensurePythonPackages(
+  venvDir: string,
+  pins: readonly string[],
+  log: (line: string) => void = () => {},
+): string {
+  const bin = path.join(venvDir, 'bin');
+  const marker = path.join(venvDir, `.pins-${pins.join('+').replace(/[^\w.+=-]/g, '_')}`);
+  if (existsSync(marker)) return bin;
+  const python = findPython();
+  if (!python) {
+    throw new PythonMissingError(
+      `Python 3.10 or newer is needed for ${pins.join(', ')}; install it (python3 on PATH).`,
+    );
+  }
+  log(`installing ${pins.join(' ')} into ${venvDir} …`);
+  mkdirSync(venvDir, { recursive: true });
+  if (!existsSync(path.join(bin, 'python'))) {
+    execFileSync(python, ['-m', 'venv', venvDir], { stdio: 'inherit' });
+  }
+  execFileSync(
+    path.join(bin, 'python'),
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...pins],
+    { stdio: 'inherit' },
+  );
+  writeFileSync(marker, '');
+  return bin;
+}
