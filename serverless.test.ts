@@ -4,12 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topology } from './events/topology.ts';
+import { consumerIds } from './scripts/serverless/event-consumers.ts';
 
 // Invariants of the CloudFormation that `serverless package` generates from serverless.yml.
 // Packaging is offline; the template is what gets deployed to AWS and to the emulator.
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
 type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
+// Every service in topology.json is a queue consumer; the HTTP API adds two functions.
+const consumers = Object.keys(topology.services);
+const HTTP_FUNCTIONS = 2;
 const outDir = mkdtempSync(path.join(tmpdir(), 'sls-package-'));
 
 beforeAll(() => {
@@ -32,7 +36,7 @@ const logicalId = (ref: unknown): string | undefined => {
 describe('serverless.yml → CloudFormation', () => {
   it('gives every function its own role, on nodejs24.x and arm64', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions.length).toBe(5);
+    expect(functions.length).toBe(HTTP_FUNCTIONS + consumers.length);
     const roles = functions.map(([, f]) => logicalId(f.Properties.Role));
     expect(new Set(roles).size).toBe(functions.length);
     for (const [, f] of functions) {
@@ -55,7 +59,7 @@ describe('serverless.yml → CloudFormation', () => {
 
   it('maps each queue with partial batch responses and a visibility timeout ≥ 6× the function timeout', () => {
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mappings.length).toBe(3);
+    expect(mappings.length).toBe(consumers.length);
     for (const [, mapping] of mappings) {
       const fn = resources[logicalId(mapping.Properties.FunctionName) ?? ''];
       const queue = resources[logicalId(mapping.Properties.EventSourceArn) ?? ''];
@@ -73,7 +77,7 @@ describe('serverless.yml → CloudFormation', () => {
   it('subscribes each service queue with raw delivery and the filter policy from topology.json', () => {
     const subscriptions = ofType('AWS::SNS::Subscription');
     for (const [service, { consumes }] of Object.entries(topology.services)) {
-      const queueId = `${service[0]?.toUpperCase()}${service.slice(1)}Queue`;
+      const queueId = consumerIds(service).queue;
       const subscription = subscriptions.find(
         ([, s]) => logicalId(s.Properties.Endpoint) === queueId,
       )?.[1];
@@ -90,7 +94,7 @@ describe('serverless.yml → CloudFormation', () => {
         expect(statement.Condition.ArnEquals['aws:SourceArn']).toEqual({ Ref: 'EventsTopic' });
       }
     }
-    expect(ofType('AWS::SQS::QueuePolicy').length).toBe(3);
+    expect(ofType('AWS::SQS::QueuePolicy').length).toBe(consumers.length);
   });
 
   it('encrypts topics, queues and tables, keeps idempotency records on a TTL and alarms on every DLQ', () => {
@@ -107,10 +111,39 @@ describe('serverless.yml → CloudFormation', () => {
     const alarmed = ofType('AWS::CloudWatch::Alarm').map(([, a]) =>
       logicalId(a.Properties.Dimensions[0].Value),
     );
-    expect(alarmed.sort()).toEqual([
-      'CalculatorDeadLetterQueue',
-      'NotifierDeadLetterQueue',
-      'StorageDeadLetterQueue',
-    ]);
+    expect(alarmed.sort()).toEqual(consumers.map((c) => consumerIds(c).deadLetterQueue).sort());
+  });
+});
+
+describe('custom.consumers → one retry schedule per consumer', () => {
+  const env = (fn: Resource) => fn.Properties.Environment.Variables as Record<string, string>;
+
+  it('gives each queue the maxReceiveCount its worker dead-letters on, and a capped backoff', () => {
+    for (const [, mapping] of ofType('AWS::Lambda::EventSourceMapping')) {
+      const fn = resources[logicalId(mapping.Properties.FunctionName) ?? ''] as Resource;
+      const queue = resources[logicalId(mapping.Properties.EventSourceArn) ?? ''] as Resource;
+      expect(String(queue.Properties.RedrivePolicy.maxReceiveCount)).toBe(
+        env(fn).MAX_RECEIVE_COUNT,
+      );
+      expect(Number(env(fn).RETRY_MAX_DELAY_SECONDS)).toBeLessThanOrEqual(43_200); // SQS's cap
+      expect(env(fn).DEAD_LETTER_QUEUE_URL).toEqual({
+        Ref: logicalId(queue.Properties.RedrivePolicy.deadLetterTargetArn),
+      });
+    }
+  });
+
+  it('spreads webhook retries over about a day (Standard Webhooks), other consumers over minutes', () => {
+    const totalRetrySeconds = (fn: Resource) => {
+      const { RETRY_BASE_DELAY_SECONDS: base, RETRY_MAX_DELAY_SECONDS: max } = env(fn);
+      let total = 0;
+      for (let attempt = 1; attempt < Number(env(fn).MAX_RECEIVE_COUNT); attempt++)
+        total += Math.min(Number(max), Number(base) * 2 ** (attempt - 1));
+      return total;
+    };
+    const hours = (id: string) => totalRetrySeconds(resources[id] as Resource) / 3600;
+    expect(hours('NotifierWorkerLambdaFunction')).toBeGreaterThan(20);
+    expect(hours('NotifierWorkerLambdaFunction')).toBeLessThan(36);
+    expect(hours('CalculatorWorkerLambdaFunction')).toBeLessThan(1);
+    expect(hours('StorageWorkerLambdaFunction')).toBeLessThan(1);
   });
 });

@@ -1,0 +1,234 @@
+#!/usr/bin/env tsx
+// `npm run new:service -- <name> --consumes <type,...> [--publishes <type,...>]`: a new queue
+// consumer — its folder (worker wiring, business code, a unit test), its line in
+// events/topology.json and its entry under custom.consumers in serverless.yml (from which the
+// event-consumers plugin builds its queue, DLQ, subscription, role and function). It checks
+// everything first and changes nothing when any check fails.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { eventTypes } from '../events/registry.ts';
+
+/** A refusal: one sentence for the user, nothing changed. */
+export class GeneratorError extends Error {
+  override name = 'GeneratorError';
+}
+
+export interface NewService {
+  name: string;
+  consumes: string[];
+  publishes: string[];
+}
+
+const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+const typeList = (types: string[]) => types.map((t) => `'${t}'`).join(', ');
+const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+function workerSource({ name, consumes, publishes }: NewService): string {
+  if (publishes.length === 0) {
+    return `import { createConsumer } from '../../shared/consumer.ts';
+import { handle } from './handle.ts';
+
+/** ${consumes.join(', ')} → ${name}'s business rule (handle.ts). */
+export const handler = createConsumer({
+  name: '${name}',
+  accepts: [${typeList(consumes)}], // = its \`consumes\` in events/topology.json
+  handle: (event) => handle(event),
+});
+`;
+  }
+  return `import { loadConfig, publisherConfigShape } from '../../shared/config.ts';
+import { createConsumer } from '../../shared/consumer.ts';
+import { createPublisher } from '../../shared/publisher.ts';
+import { handle } from './handle.ts';
+
+const { EVENTS_TOPIC_ARN, SERVICE_NAME } = loadConfig(publisherConfigShape);
+const publisher = createPublisher({ topicArn: EVENTS_TOPIC_ARN, source: SERVICE_NAME });
+
+/** ${consumes.join(', ')} → ${name}'s business rule (handle.ts), which may publish ${publishes.join(', ')}. */
+export const handler = createConsumer({
+  name: '${name}',
+  accepts: [${typeList(consumes)}], // = its \`consumes\` in events/topology.json
+  handle: (event) => handle(event, { publisher }),
+});
+`;
+}
+
+function handleSource({ name, consumes, publishes }: NewService): string {
+  const deps = publishes.length > 0;
+  return `import type { EventOf } from '../../events/registry.ts';
+import { createLogger } from '../../shared/logger.ts';
+${deps ? "import type { Publisher } from '../../shared/publisher.ts';\n" : ''}
+const logger = createLogger('${name}');
+
+export type Accepted = EventOf<${consumes.map((t) => `'${t}'`).join(' | ')}>;
+${deps ? "\nexport interface Dependencies {\n  publisher: Pick<Publisher, 'publish'>;\n}\n" : ''}
+/**
+ * ${name}'s business rule for one event, already parsed and validated (\`event.data\` is typed).
+ * Throw PermanentError (shared/errors.ts) for what can never succeed: the event goes to the DLQ
+ * with its reason. Anything else thrown is retried on the consumer's schedule.
+ */
+export async function handle(event: Accepted${deps ? ', _dependencies: Dependencies' : ''}): Promise<void> {
+  logger.info('Event received', { type: event.type, id: event.id });
+  // Your code here.${deps ? ` Publish what happened (name the parameter \`{ publisher }\`), e.g.:\n  // await publisher.publish('${publishes[0]}', { … });` : ''}
+}
+`;
+}
+
+function testSource({ consumes, publishes }: NewService): string {
+  const deps = publishes.length > 0;
+  return `import { describe, expect, it } from 'vitest';
+import { buildCloudEvent } from '../../events/cloud-event.ts';
+import { currentContract } from '../../events/registry.ts';
+import { type Accepted, handle } from './handle.ts';
+
+// One example event of each type the service consumes, built from the contract's own examples.
+const examples = ([${typeList(consumes)}] as const).map(
+  (type) =>
+    buildCloudEvent(currentContract(type), currentContract(type).examples[0], 'test') as Accepted,
+);
+
+describe('handle', () => {
+  it.each(examples.map((event) => [event.type, event] as const))('handles %s', async (_, event) => {
+${
+  deps
+    ? `    const published: unknown[] = [];
+    const publisher = { publish: async (...args: unknown[]) => published.push(args) };
+    await expect(handle(event, { publisher } as never)).resolves.toBeUndefined();
+    // Replace with what your rule must publish for this event.
+    expect(published).toEqual([]);`
+    : '    await expect(handle(event)).resolves.toBeUndefined();'
+}
+  });
+});
+`;
+}
+
+/** The lines added under custom.consumers in serverless.yml. */
+function consumerEntry({ name, publishes }: NewService): string {
+  return [
+    `    ${name}:`,
+    `      handler: services/${name}/worker.handler`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Serverless Framework variable
+    '      retry: ${param:shortRetry}',
+    ...(publishes.length ? ['      publishes: true'] : []),
+  ].join('\n');
+}
+
+/** serverless.yml with the entry appended to the custom.consumers block (comments kept). */
+export function addConsumerEntry(yaml: string, service: NewService): string {
+  const lines = yaml.split('\n');
+  const start = lines.indexOf('  consumers:');
+  if (start < 0) throw new GeneratorError('serverless.yml has no custom.consumers block.');
+  let end = start + 1;
+  while (end < lines.length && (lines[end] === '' || /^ {4}/.test(lines[end] ?? ''))) end++;
+  while (lines[end - 1] === '') end--;
+  if (lines.slice(start + 1, end).some((line) => line === `    ${service.name}:`)) {
+    throw new GeneratorError(`serverless.yml already has a consumer named "${service.name}".`);
+  }
+  lines.splice(end, 0, consumerEntry(service));
+  return lines.join('\n');
+}
+
+/** Check everything, then write every file; returns what was written. */
+export function createService(root: string, service: NewService): string[] {
+  const { name, consumes, publishes } = service;
+  if (!NAME.test(name)) {
+    throw new GeneratorError(
+      `"${name}" is not a valid service name: use lowercase letters, digits and single hyphens, starting with a letter (e.g. "invoicing").`,
+    );
+  }
+  const dir = path.join(root, 'services', name);
+  const topologyFile = path.join(root, 'events', 'topology.json');
+  const topology = JSON.parse(readFileSync(topologyFile, 'utf8'));
+  if (existsSync(dir) || topology.services[name]) {
+    throw new GeneratorError(`A service named "${name}" exists already (services/${name}).`);
+  }
+  if (consumes.length === 0) {
+    throw new GeneratorError('Say which event types the service consumes: --consumes <type,...>.');
+  }
+  const known = eventTypes() as string[];
+  const unknown = [...consumes, ...publishes].filter((t) => !known.includes(t));
+  if (unknown.length) {
+    throw new GeneratorError(
+      `Unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.map((t) => `"${t}"`).join(', ')}: known are ${known.join(', ')} (npm run new:event adds one).`,
+    );
+  }
+  const serverlessFile = path.join(root, 'serverless.yml');
+  const yaml = addConsumerEntry(readFileSync(serverlessFile, 'utf8'), service);
+
+  topology.services[name] = { publishes, consumes };
+  const files: Record<string, string> = {
+    [path.join(dir, 'worker.ts')]: workerSource(service),
+    [path.join(dir, 'handle.ts')]: handleSource(service),
+    [path.join(dir, 'handle.test.ts')]: testSource(service),
+    [topologyFile]: `${JSON.stringify(topology, null, 2)}\n`,
+    [serverlessFile]: yaml,
+  };
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(file, text);
+  const written = Object.keys(files).map((file) => path.relative(root, file));
+  formatWithBiome(
+    root,
+    written.filter((file) => !file.endsWith('.yml')),
+  );
+  regenerateEventDocuments(root); // the AsyncAPI document says who consumes what
+  return written;
+}
+
+/** `npm run asyncapi` in `root`, in a fresh process that sees the files just written. */
+export function regenerateEventDocuments(root: string): void {
+  execFileSync(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/generate-events.ts'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+}
+
+/** Leave generated files as `npm run lint` wants them (the project's own formatter). */
+export function formatWithBiome(root: string, files: string[]): void {
+  execFileSync(path.join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', ...files], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+}
+
+function main(): number {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { consumes: { type: 'string' }, publishes: { type: 'string' } },
+  });
+  const list = (value?: string) =>
+    (value ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+  const [name] = positionals;
+  if (!name || positionals.length > 1) {
+    console.error(
+      'usage: npm run new:service -- <name> --consumes <type,...> [--publishes <type,...>]',
+    );
+    return 2;
+  }
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const service = { name, consumes: list(values.consumes), publishes: list(values.publishes) };
+  try {
+    const written = createService(root, service);
+    console.log(`Created service "${name}":\n${written.map((f) => `  ${f}`).join('\n')}`);
+    console.log(`Next:
+  1. Write the business rule in services/${name}/handle.ts and its test beside it.
+  2. Give it what else it touches in serverless.yml → custom.consumers.${name} (environment, statements).
+  3. npm test, then npm run deploy:local — its function is ${camel(name)}Worker.`);
+    return 0;
+  } catch (error) {
+    if (error instanceof GeneratorError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(main());

@@ -1,0 +1,311 @@
+// A Serverless Framework plugin (serverless.yml → plugins): one entry under `custom.consumers`
+// becomes everything a queue consumer needs, written once here instead of once per service:
+//
+//   <Name>DeadLetterQueue   14-day retention, SSE-SQS
+//   <Name>Queue             SSE-SQS, visibility 6× the function timeout, redrive to the DLQ after
+//                           retry.maxReceiveCount receives
+//   <Name>Subscription      raw delivery from the events topic, filter policy on `type` =
+//                           the service's `consumes` in events/topology.json
+//   <Name>QueuePolicy       only the events topic may send
+//   <Name>DeadLetterAlarm   any message in the DLQ → the alerts topic
+//   <Name>WorkerRole        its log group, its queue, its DLQ, the idempotency table, the topic
+//                           (when it publishes), plus the entry's own `statements` — nothing more
+//   <name>Worker            the function: partial batch responses, retry settings in its env
+//   Output <Name>DeadLetterQueueUrl
+//
+// It runs at `initialize` (before any command), when every variable is resolved, and uses the
+// building blocks serverless.yml declares in `custom.iam` and `custom.dlqAlarm`.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface RetrySchedule {
+  /** Delay before the first retry; doubles with every receive. */
+  baseDelaySeconds: number;
+  /** No single delay is longer (SQS caps a visibility timeout at 12 h). */
+  maxDelaySeconds: number;
+  /** The queue's redrive maxReceiveCount; the last receive dead-letters with a reason. */
+  maxReceiveCount: number;
+}
+
+export interface ConsumerEntry {
+  handler: string;
+  retry: RetrySchedule;
+  /** May publish events: gets the topic's ARN and sns:Publish on it. */
+  publishes?: boolean;
+  environment?: Record<string, unknown>;
+  /** IAM statements for what this consumer alone touches (its table, its secrets). */
+  statements?: unknown[];
+  /** SQS event source maximumConcurrency: protects what the consumer calls downstream. */
+  maximumConcurrency?: number;
+  /** Function settings passed through as they are (memorySize, timeout, …). */
+  function?: Record<string, unknown>;
+}
+
+/** The shared resources every consumer is wired to, by logical id. */
+const EVENTS_TOPIC = 'EventsTopic';
+const DLQ_RETENTION_SECONDS = 1_209_600; // 14 days to inspect and redrive
+
+type Json = Record<string, unknown>;
+
+export interface ConsumerInput {
+  service: string;
+  stage: string;
+  /** The provider's function timeout, unless the entry sets its own. */
+  defaultTimeout: number;
+  /** From events/topology.json: the types this consumer's queue lets through. */
+  consumes: readonly string[];
+  iam: { lambdaTrust: Json; publishToEncryptedTopic: Json; useIdempotencyTable: Json };
+  dlqAlarm: Json;
+}
+
+const pascal = (name: string) =>
+  name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+const camel = (name: string) => pascal(name).replace(/^./, (c) => c.toLowerCase());
+
+/** Function and CloudFormation logical ids the framework will give this consumer. */
+export function consumerIds(name: string) {
+  const id = pascal(name);
+  return {
+    functionName: `${camel(name)}Worker`,
+    queue: `${id}Queue`,
+    deadLetterQueue: `${id}DeadLetterQueue`,
+    subscription: `${id}Subscription`,
+    queuePolicy: `${id}QueuePolicy`,
+    alarm: `${id}DeadLetterAlarm`,
+    role: `${id}WorkerRole`,
+    logGroup: `${id}WorkerLogGroup`,
+    output: `${id}DeadLetterQueueUrl`,
+  };
+}
+
+/** The function (for `functions`) and the resources and outputs of one consumer. */
+export function describeConsumer(name: string, entry: ConsumerEntry, input: ConsumerInput) {
+  const ids = consumerIds(name);
+  const prefix = `${input.service}-${input.stage}-${name}`;
+  const timeout = Number(entry.function?.timeout ?? input.defaultTimeout);
+  const queueArn = { 'Fn::GetAtt': [ids.queue, 'Arn'] };
+
+  const statements: unknown[] = [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: { 'Fn::GetAtt': [ids.logGroup, 'Arn'] },
+    },
+    {
+      Effect: 'Allow', // the event source mapping, plus retry backoff
+      Action: [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ChangeMessageVisibility',
+      ],
+      Resource: queueArn,
+    },
+    {
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] },
+    },
+    ...(entry.publishes
+      ? [
+          { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: EVENTS_TOPIC } },
+          input.iam.publishToEncryptedTopic,
+        ]
+      : []),
+    input.iam.useIdempotencyTable,
+    ...(entry.statements ?? []),
+  ];
+
+  const fn = {
+    name: `${input.service}-${input.stage}-${ids.functionName}`,
+    ...entry.function,
+    handler: entry.handler,
+    role: ids.role,
+    environment: {
+      SERVICE_NAME: name,
+      ...(entry.publishes ? { EVENTS_TOPIC_ARN: { Ref: EVENTS_TOPIC } } : {}),
+      DEAD_LETTER_QUEUE_URL: { Ref: ids.deadLetterQueue },
+      RETRY_BASE_DELAY_SECONDS: String(entry.retry.baseDelaySeconds),
+      RETRY_MAX_DELAY_SECONDS: String(entry.retry.maxDelaySeconds),
+      MAX_RECEIVE_COUNT: String(entry.retry.maxReceiveCount), // the last receive dead-letters with a reason
+      ...Object.fromEntries(
+        Object.entries(entry.environment ?? {}).map(([key, value]) => [
+          key,
+          typeof value === 'object' ? value : String(value), // Lambda wants strings; intrinsics stay
+        ]),
+      ),
+    },
+    events: [
+      {
+        sqs: {
+          arn: queueArn,
+          batchSize: 10,
+          maximumBatchingWindow: 1,
+          functionResponseType: 'ReportBatchItemFailures',
+          ...(entry.maximumConcurrency ? { maximumConcurrency: entry.maximumConcurrency } : {}),
+        },
+      },
+    ],
+  };
+
+  const resources: Record<string, Json> = {
+    [ids.deadLetterQueue]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: `${prefix}-dlq`,
+        MessageRetentionPeriod: DLQ_RETENTION_SECONDS,
+        SqsManagedSseEnabled: true,
+      },
+    },
+    [ids.queue]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: prefix,
+        VisibilityTimeout: 6 * timeout, // AWS's advice for an SQS event source
+        SqsManagedSseEnabled: true, // SSE-SQS: SNS can deliver to it, unlike the aws/sqs KMS key
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] },
+          maxReceiveCount: entry.retry.maxReceiveCount,
+        },
+      },
+    },
+    [ids.subscription]: {
+      Type: 'AWS::SNS::Subscription',
+      Properties: {
+        TopicArn: { Ref: EVENTS_TOPIC },
+        Protocol: 'sqs',
+        Endpoint: queueArn,
+        RawMessageDelivery: true,
+        FilterPolicy: { type: [...input.consumes] },
+      },
+    },
+    [ids.queuePolicy]: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [{ Ref: ids.queue }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'sns.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: queueArn,
+              Condition: { ArnEquals: { 'aws:SourceArn': { Ref: EVENTS_TOPIC } } },
+            },
+          ],
+        },
+      },
+    },
+    [ids.alarm]: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        ...input.dlqAlarm,
+        AlarmName: `${prefix}-dlq-not-empty`,
+        AlarmDescription: `Messages in the ${name} DLQ (see their failure.* attributes)`,
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.deadLetterQueue, 'QueueName'] } },
+        ],
+      },
+    },
+    [ids.role]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: input.iam.lambdaTrust,
+        Policies: [
+          {
+            PolicyName: `${name}-worker`,
+            PolicyDocument: { Version: '2012-10-17', Statement: statements },
+          },
+        ],
+      },
+    },
+  };
+  const outputs = { [ids.output]: { Value: { Ref: ids.deadLetterQueue } } };
+  return { functionName: ids.functionName, function: fn, resources, outputs };
+}
+
+const retrySchema = {
+  type: 'object',
+  properties: {
+    baseDelaySeconds: { type: 'integer', minimum: 0, maximum: 43_200 },
+    maxDelaySeconds: { type: 'integer', minimum: 0, maximum: 43_200 },
+    maxReceiveCount: { type: 'integer', minimum: 1, maximum: 1000 },
+  },
+  required: ['baseDelaySeconds', 'maxDelaySeconds', 'maxReceiveCount'],
+  additionalProperties: false,
+};
+
+/** JSON schema of `custom.consumers`: the framework rejects a typo before anything is built. */
+export const consumersSchema = {
+  type: 'object',
+  propertyNames: { pattern: '^[a-z][a-z0-9-]*$' },
+  additionalProperties: {
+    type: 'object',
+    properties: {
+      handler: { type: 'string' },
+      retry: retrySchema,
+      publishes: { type: 'boolean' },
+      environment: { type: 'object' },
+      statements: { type: 'array' },
+      maximumConcurrency: { type: 'integer', minimum: 2, maximum: 1000 },
+      function: { type: 'object' },
+    },
+    required: ['handler', 'retry'],
+    additionalProperties: false,
+  },
+};
+
+interface Serverless {
+  serviceDir: string;
+  configSchemaHandler: { defineCustomProperties(schema: unknown): void };
+  service: {
+    service: string;
+    provider: { stage: string; timeout?: number };
+    custom: {
+      consumers?: Record<string, ConsumerEntry>;
+      iam: ConsumerInput['iam'];
+      dlqAlarm: Json;
+    };
+    functions: Record<string, unknown>;
+    resources: { Resources: Record<string, unknown>; Outputs?: Record<string, unknown> };
+  };
+}
+
+export default class EventConsumers {
+  hooks: Record<string, () => void>;
+  constructor(serverless: Serverless) {
+    serverless.configSchemaHandler.defineCustomProperties({
+      properties: { consumers: consumersSchema },
+    });
+    this.hooks = { initialize: () => addConsumers(serverless) };
+  }
+}
+
+function addConsumers(serverless: Serverless): void {
+  const { service } = serverless;
+  const topology = JSON.parse(
+    readFileSync(path.join(serverless.serviceDir, 'events', 'topology.json'), 'utf8'),
+  ) as { services: Record<string, { consumes: string[] }> };
+  service.resources.Outputs ??= {};
+  for (const [name, entry] of Object.entries(service.custom.consumers ?? {})) {
+    const consumes = topology.services[name]?.consumes;
+    if (!consumes?.length) {
+      throw new Error(
+        `custom.consumers.${name}: events/topology.json lists no event types that "${name}" consumes`,
+      );
+    }
+    const consumer = describeConsumer(name, entry, {
+      service: service.service,
+      stage: service.provider.stage,
+      defaultTimeout: service.provider.timeout ?? 6,
+      consumes,
+      iam: service.custom.iam,
+      dlqAlarm: service.custom.dlqAlarm,
+    });
+    service.functions[consumer.functionName] = consumer.function;
+    Object.assign(service.resources.Resources, consumer.resources);
+    Object.assign(service.resources.Outputs, consumer.outputs);
+  }
+}
