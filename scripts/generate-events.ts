@@ -88,7 +88,6 @@ export function renderAsyncApi(): string {
       },
     ]),
   );
-  const byType = new Map(contracts.map((c) => [c.type as string, messageKey(c)]));
   const keysFor = (types: readonly string[]) =>
     contracts.filter((c) => types.includes(c.type)).map((c) => messageKey(c));
 
@@ -104,7 +103,8 @@ export function renderAsyncApi(): string {
       description:
         'The one SNS topic every service publishes to. Raw message delivery to each queue.',
       messages: Object.fromEntries(
-        [...byType.values()].map((key) => [key, { $ref: `#/components/messages/${key}` }]),
+        // Every version of every type: a new major is published beside the old one for a while.
+        contracts.map((c) => [messageKey(c), { $ref: `#/components/messages/${messageKey(c)}` }]),
       ),
     },
   };

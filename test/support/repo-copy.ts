@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
  * A throw-away copy of this checkout (tracked and new files, no git-ignored ones) sharing its
  * node_modules, for tests that run a generator and then the project's own checks on the result.
  */
-export function copyRepository(): { dir: string; remove: () => void } {
+export function copyRepository() {
   const dir = mkdtempSync(path.join(tmpdir(), 'fork-'));
   const files = execFileSync(
     'git',
@@ -26,5 +26,16 @@ export function copyRepository(): { dir: string; remove: () => void } {
     cpSync(path.join(root, file), path.join(dir, file), { force: true });
   }
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const bin = path.join(dir, 'node_modules', '.bin');
+  return {
+    dir,
+    /** Run a tool of node_modules/.bin in the copy, with the project's Node first on PATH. */
+    run: (tool: string, args: string[]) =>
+      spawnSync(path.join(bin, tool), args, {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true', PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+      }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
