@@ -3,17 +3,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { topology } from './events/topology.ts';
-import { consumerIds } from './scripts/serverless/event-consumers.ts';
+import { cloudFormationTags as customTags } from './scripts/serverless/cloudformation-yaml.ts';
+import { consumerIds, type RetrySchedule } from './scripts/serverless/event-consumers.ts';
 
 // Invariants of the CloudFormation that `serverless package` generates from serverless.yml.
 // Packaging is offline; the template is what gets deployed to AWS and to the emulator.
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
 type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
-// Every service in topology.json is a queue consumer; the HTTP API adds two functions.
+// Every service in topology.json is a queue consumer (custom.consumers in serverless.yml).
 const consumers = Object.keys(topology.services);
-const HTTP_FUNCTIONS = 2;
 const outDir = mkdtempSync(path.join(tmpdir(), 'sls-package-'));
 
 beforeAll(() => {
@@ -36,7 +37,11 @@ const logicalId = (ref: unknown): string | undefined => {
 describe('serverless.yml → CloudFormation', () => {
   it('gives every function its own role, on nodejs24.x and arm64', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions.length).toBe(HTTP_FUNCTIONS + consumers.length);
+    for (const consumer of consumers) {
+      const { functionName, role } = consumerIds(consumer);
+      const id = `${functionName[0]?.toUpperCase()}${functionName.slice(1)}LambdaFunction`;
+      expect(logicalId(resources[id]?.Properties.Role), consumer).toBe(role);
+    }
     const roles = functions.map(([, f]) => logicalId(f.Properties.Role));
     expect(new Set(roles).size).toBe(functions.length);
     for (const [, f] of functions) {
@@ -132,18 +137,18 @@ describe('custom.consumers → one retry schedule per consumer', () => {
     }
   });
 
-  it('spreads webhook retries over about a day (Standard Webhooks), other consumers over minutes', () => {
-    const totalRetrySeconds = (fn: Resource) => {
-      const { RETRY_BASE_DELAY_SECONDS: base, RETRY_MAX_DELAY_SECONDS: max } = env(fn);
-      let total = 0;
-      for (let attempt = 1; attempt < Number(env(fn).MAX_RECEIVE_COUNT); attempt++)
-        total += Math.min(Number(max), Number(base) * 2 ** (attempt - 1));
-      return total;
+  it('declares a webhook schedule spanning about a day (Standard Webhooks) and a short one of minutes', () => {
+    const { params } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
+      params: { default: Record<string, RetrySchedule> };
     };
-    const hours = (id: string) => totalRetrySeconds(resources[id] as Resource) / 3600;
-    expect(hours('NotifierWorkerLambdaFunction')).toBeGreaterThan(20);
-    expect(hours('NotifierWorkerLambdaFunction')).toBeLessThan(36);
-    expect(hours('CalculatorWorkerLambdaFunction')).toBeLessThan(1);
-    expect(hours('StorageWorkerLambdaFunction')).toBeLessThan(1);
+    const hours = ({ baseDelaySeconds, maxDelaySeconds, maxReceiveCount }: RetrySchedule) => {
+      let total = 0;
+      for (let attempt = 1; attempt < maxReceiveCount; attempt++)
+        total += Math.min(maxDelaySeconds, baseDelaySeconds * 2 ** (attempt - 1));
+      return total / 3600;
+    };
+    expect(hours(params.default.webhookRetry as RetrySchedule)).toBeGreaterThan(20);
+    expect(hours(params.default.webhookRetry as RetrySchedule)).toBeLessThan(36);
+    expect(hours(params.default.shortRetry as RetrySchedule)).toBeLessThan(1);
   });
 });

@@ -4,8 +4,10 @@ import { deployLocalStack } from './local/stack.ts';
 
 deployLocalStack().then(
   (stack) => {
-    console.log(`\nAPI:    ${stack.apiUrl}/calculations`);
+    if (stack.apiUrl) console.log(`\nAPI:    ${stack.apiUrl}`);
     console.log(`Topic:  ${stack.eventsTopicArn}`);
+    for (const [service, url] of Object.entries(stack.deadLetterQueues))
+      console.log(`DLQ:    ${service} ${url}`);
     console.log(
       'Try:    npm run demo   ·   npm run webhooks   ·   npm run publish -- <type> <json>',
     );

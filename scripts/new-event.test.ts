@@ -56,13 +56,7 @@ describe('npm run new:event', () => {
     expect(lint.status, lint.stdout + lint.stderr).toBe(0);
     const typecheck = fork.run('tsc', ['--noEmit']);
     expect(typecheck.status, typecheck.stdout).toBe(0);
-    const unit = fork.run('vitest', [
-      'run',
-      '--project',
-      'unit',
-      '--exclude',
-      'scripts/new-*.test.ts',
-    ]);
+    const unit = fork.unitTier();
     expect(unit.status, unit.stdout + unit.stderr).toBe(0);
   }, 300_000);
 });

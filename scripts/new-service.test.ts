@@ -89,13 +89,7 @@ describe('npm run new:service', () => {
       const typecheck = run('tsc', ['--noEmit']);
       expect(typecheck.status, typecheck.stdout).toBe(0);
       // The copy's own unit tier, less the fork-path tests (they would recurse).
-      const unit = run('vitest', [
-        'run',
-        '--project',
-        'unit',
-        '--exclude',
-        'scripts/new-*.test.ts',
-      ]);
+      const unit = fork.unitTier();
       expect(unit.status, unit.stdout + unit.stderr).toBe(0);
       expect(unit.stdout).toMatch(/services\/invoicing\/handle\.test\.ts/);
     }, 300_000);

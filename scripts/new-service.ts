@@ -121,6 +121,8 @@ function consumerEntry({ name, publishes }: NewService): string {
 /** serverless.yml with the entry appended to the custom.consumers block (comments kept). */
 export function addConsumerEntry(yaml: string, service: NewService): string {
   const lines = yaml.split('\n');
+  const empty = lines.indexOf('  consumers: {}'); // left so by remove:examples
+  if (empty >= 0) lines[empty] = '  consumers:';
   const start = lines.indexOf('  consumers:');
   if (start < 0) throw new GeneratorError('serverless.yml has no custom.consumers block.');
   let end = start + 1;

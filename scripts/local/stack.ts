@@ -41,17 +41,24 @@ export function localWebhookSecret(): string {
 
 export interface StackOutputs {
   stage: string;
-  apiUrl: string;
+  /** The HTTP API's base URL; undefined when the stack has no HTTP functions. */
+  apiUrl?: string;
   eventsTopicArn: string;
-  deadLetterQueues: Record<'calculator' | 'storage' | 'notifier', string>;
+  /** Each consumer's DLQ URL by service name, from its `<Name>DeadLetterQueueUrl` output. */
+  deadLetterQueues: Record<string, string>;
 }
+
+const DLQ_OUTPUT = /^([A-Z][A-Za-z0-9]*)DeadLetterQueueUrl$/;
+/** `FraudCheck` → `fraud-check`: the service name a consumer's logical ids were made from. */
+const serviceOf = (id: string) =>
+  id.replace(/[A-Z]/g, (c, i) => `${i ? '-' : ''}${c.toLowerCase()}`);
 
 /** Read what the deployed stack exposes. On an emulator the API is reached through its endpoint. */
 export async function stackOutputs(stage = 'local'): Promise<StackOutputs> {
   const cfn = new CloudFormationClient({});
   const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName(stage) }));
   const outputs = Object.fromEntries(
-    (Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue ?? '']),
+    (Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
   );
   const need = (key: string): string => {
     const value = outputs[key];
@@ -62,17 +69,21 @@ export async function stackOutputs(stage = 'local'): Promise<StackOutputs> {
     return value;
   };
   const endpoint = process.env.AWS_ENDPOINT_URL;
+  const apiId = outputs.HttpApiId;
+  const deadLetterQueues: Record<string, string> = {};
+  for (const [key, value] of Object.entries(outputs)) {
+    const match = DLQ_OUTPUT.exec(key);
+    if (match?.[1]) deadLetterQueues[serviceOf(match[1])] = value;
+  }
   return {
     stage,
-    apiUrl: endpoint
-      ? `${endpoint.replace(/\/$/, '')}/_aws/execute-api/${need('HttpApiId')}`
-      : need('HttpApiUrl'),
+    apiUrl: !apiId
+      ? undefined
+      : endpoint
+        ? `${endpoint.replace(/\/$/, '')}/_aws/execute-api/${apiId}`
+        : need('HttpApiUrl'),
     eventsTopicArn: need('EventsTopicArn'),
-    deadLetterQueues: {
-      calculator: need('CalculatorDeadLetterQueueUrl'),
-      storage: need('StorageDeadLetterQueueUrl'),
-      notifier: need('NotifierDeadLetterQueueUrl'),
-    },
+    deadLetterQueues,
   };
 }
 

@@ -64,11 +64,11 @@ async function finalRecord(calculationId: string) {
   );
 }
 
-/** Every message currently in a DLQ (peeked: they become visible again at once). */
-async function deadLetters(queueUrl: string) {
+/** Every message currently in a service's DLQ (peeked: they become visible again at once). */
+async function deadLetters(service: string) {
   const { Messages = [] } = await sqsClient().send(
     new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
+      QueueUrl: stack.deadLetterQueues[service],
       MaxNumberOfMessages: 10,
       VisibilityTimeout: 0,
       MessageAttributeNames: ['All'],
@@ -78,7 +78,7 @@ async function deadLetters(queueUrl: string) {
 }
 
 const allDeadLetters = async () =>
-  (await Promise.all(Object.values(stack.deadLetterQueues).map(deadLetters))).flat();
+  (await Promise.all(Object.keys(stack.deadLetterQueues).map(deadLetters))).flat();
 
 describe('calculations end to end (deployed with serverless into the emulator)', () => {
   it('computes 0.1 + 0.2 = 0.3 exactly, stores it and sends one signed webhook', async () => {
@@ -174,10 +174,7 @@ describe('calculations end to end (deployed with serverless into the emulator)',
 
     for (const service of ['calculator', 'storage'] as const) {
       const letter = await eventually(
-        async () =>
-          (await deadLetters(stack.deadLetterQueues[service])).find((m) =>
-            m.Body?.includes(marker),
-          ),
+        async () => (await deadLetters(service)).find((m) => m.Body?.includes(marker)),
         { what: `the malformed event in the ${service} DLQ` },
       );
       expect(letter.MessageAttributes?.['failure.code']?.StringValue).toBe('INVALID_ENVELOPE');
@@ -187,9 +184,7 @@ describe('calculations end to end (deployed with serverless into the emulator)',
       );
     }
     // The notifier is not subscribed to calculation.requested, so it never saw it.
-    expect(
-      (await deadLetters(stack.deadLetterQueues.notifier)).filter((m) => m.Body?.includes(marker)),
-    ).toEqual([]);
+    expect((await deadLetters('notifier')).filter((m) => m.Body?.includes(marker))).toEqual([]);
     expect(await finalRecord(json.calculationId as string)).toMatchObject({
       status: 'completed',
       result: '6',

@@ -5,6 +5,8 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
+const COPYING_TESTS = ['scripts/new-*.test.ts', 'scripts/remove-examples.test.ts'];
+
 /**
  * A throw-away copy of this checkout (tracked and new files, no git-ignored ones) sharing its
  * node_modules, for tests that run a generator and then the project's own checks on the result.
@@ -27,15 +29,24 @@ export function copyRepository() {
   }
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
   const bin = path.join(dir, 'node_modules', '.bin');
+  const run = (tool: string, args: string[]) =>
+    spawnSync(path.join(bin, tool), args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true', PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+    });
   return {
     dir,
     /** Run a tool of node_modules/.bin in the copy, with the project's Node first on PATH. */
-    run: (tool: string, args: string[]) =>
-      spawnSync(path.join(bin, tool), args, {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { ...process.env, CI: 'true', PATH: `${bin}${path.delimiter}${process.env.PATH}` },
-      }),
+    run,
+    /** The copy's unit tier, less the tests that copy the repository themselves (no recursion). */
+    unitTier: () =>
+      run('vitest', [
+        'run',
+        '--project',
+        'unit',
+        ...COPYING_TESTS.flatMap((t) => ['--exclude', t]),
+      ]),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

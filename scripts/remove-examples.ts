@@ -1,0 +1,81 @@
+#!/usr/bin/env tsx
+// `npm run remove:examples -- --yes`: take the example domain (calculator, storage, notifier and
+// their HTTP API) out of a fork, keeping the mechanism: shared/, the generators, the emulator, the
+// IaC checks and the tiers' support code. The example event contracts stay: the mechanism's own
+// tests use them as fixtures, and a fork's first services can consume them until it has its own.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { regenerateEventDocuments } from './new-service.ts';
+import { removeEntry } from './serverless/yaml-blocks.ts';
+
+export const EXAMPLE_SERVICES = ['calculator', 'storage', 'notifier'];
+
+/** What belongs to the example domain only, besides services/<name>/. */
+const EXAMPLE_FILES = [
+  'test/e2e/calculations.test.ts',
+  'test/integration/calculation-store.test.ts',
+  'scripts/demo.ts',
+];
+const EXAMPLE_YAML_ENTRIES = [
+  ...EXAMPLE_SERVICES.map((name) => ['custom', 'consumers', name]),
+  ['functions', 'calculatorApi'],
+  ['functions', 'storageApi'],
+  ['resources', 'Resources', 'CalculationsTable'],
+  ['resources', 'Resources', 'CalculatorApiRole'],
+  ['resources', 'Resources', 'StorageApiRole'],
+  ['resources', 'Outputs', 'HttpApiId'], // no HTTP function, no HTTP API
+];
+
+/** Remove the example domain under `root`; returns the paths it removed or changed. */
+export function removeExamples(root: string): string[] {
+  const changed: string[] = [];
+  for (const file of [...EXAMPLE_SERVICES.map((name) => `services/${name}`), ...EXAMPLE_FILES]) {
+    if (!existsSync(path.join(root, file))) continue;
+    rmSync(path.join(root, file), { recursive: true, force: true });
+    changed.push(file);
+  }
+
+  const edit = (file: string, change: (text: string) => string) => {
+    const full = path.join(root, file);
+    const before = readFileSync(full, 'utf8');
+    const after = change(before);
+    if (after !== before) {
+      writeFileSync(full, after);
+      changed.push(file);
+    }
+  };
+  edit('serverless.yml', (text) => EXAMPLE_YAML_ENTRIES.reduce(removeEntry, text));
+  edit('events/topology.json', (text) => {
+    const topology = JSON.parse(text);
+    for (const name of EXAMPLE_SERVICES) delete topology.services[name];
+    return `${JSON.stringify(topology, null, 2)}\n`;
+  });
+  edit('package.json', (text) => {
+    const pkg = JSON.parse(text);
+    delete pkg.scripts.demo;
+    return `${JSON.stringify(pkg, null, 2)}\n`;
+  });
+  regenerateEventDocuments(root); // the AsyncAPI document no longer lists their queues
+  return changed;
+}
+
+function main(): number {
+  const { values } = parseArgs({ options: { yes: { type: 'boolean', default: false } } });
+  if (!values.yes) {
+    console.error(
+      `This deletes services/${EXAMPLE_SERVICES.join(', services/')}, their serverless.yml entries and tests; run it again with --yes.`,
+    );
+    return 2;
+  }
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const changed = removeExamples(root);
+  console.log(`Removed the example domain:\n${changed.map((f) => `  ${f}`).join('\n')}`);
+  console.log(
+    'Next: npm run new:service -- <name> --consumes <type,...>, and update README.md for your system.',
+  );
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(main());
