@@ -2,26 +2,39 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { EventContract } from './contract.ts';
 
-/** CloudEvents 1.0, structured mode, JSON. Extension names are lowercase alphanumerics. */
+/**
+ * CloudEvents 1.0, structured mode, JSON, as any producer may send it: only the attributes
+ * CloudEvents makes REQUIRED (specversion, id, source, type) are demanded. The optional ones and
+ * this project's extensions get defaults when the event is parsed (events/registry.ts):
+ * `dataschema` → the type's oldest registered major, `correlationid` → the event's own id (a new
+ * flow), `datacontenttype` → application/json; `time` and `causationid` stay absent.
+ * Extension names are lowercase alphanumerics.
+ */
 export const CloudEventEnvelope = z.object({
   specversion: z.literal('1.0'),
-  id: z.uuid(),
+  id: z.string().min(1),
   source: z.string().min(1),
   type: z.string().min(1),
-  time: z.iso.datetime({ offset: true }),
-  datacontenttype: z.literal('application/json'),
-  dataschema: z.string().min(1),
-  correlationid: z.string().min(1),
+  time: z.iso.datetime({ offset: true }).optional(),
+  datacontenttype: z.literal('application/json').optional(),
+  dataschema: z.string().min(1).optional(),
+  correlationid: z.string().min(1).optional(),
   causationid: z.string().min(1).optional(),
   data: z.unknown(),
 });
 export type CloudEventEnvelope = z.infer<typeof CloudEventEnvelope>;
 
-/** A validated event: the envelope with `data` typed by its contract. */
+/** A validated event: defaults filled in, `data` typed by its contract. */
 export type CloudEvent<TType extends string = string, TData = unknown> = Omit<
   CloudEventEnvelope,
-  'type' | 'data'
-> & { type: TType; data: TData };
+  'type' | 'data' | 'datacontenttype' | 'dataschema' | 'correlationid'
+> & {
+  type: TType;
+  datacontenttype: 'application/json';
+  dataschema: string;
+  correlationid: string;
+  data: TData;
+};
 
 export interface EventLineage {
   /** The id shared by every event of one business flow; a new flow starts one. */

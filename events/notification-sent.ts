@@ -7,8 +7,8 @@ export const notificationSent = defineContract({
   description: 'A calculation outcome was delivered to a webhook.',
   schema: z.object({
     calculationId: z.uuid(),
-    /** The id of the event that was delivered. */
-    eventId: z.uuid(),
+    /** The id of the event that was delivered (any producer's CloudEvents id: a non-empty string). */
+    eventId: z.string().min(1),
     /** Name of the configured webhook target (never its URL, which may carry credentials). */
     target: z.string().min(1),
     status: z.number().int().min(100).max(599),

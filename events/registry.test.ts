@@ -66,12 +66,30 @@ describe('envelope and registry', () => {
   });
 
   it('names what is wrong with an envelope', () => {
-    expect(() => parseEvent({ specversion: '0.3', id: 'nope' })).toThrowError(
+    expect(() => parseEvent({ specversion: '0.3', id: '' })).toThrowError(
       expect.objectContaining({
         code: 'INVALID_ENVELOPE',
-        message: expect.stringMatching(/specversion: .*id: /),
+        message: expect.stringMatching(/specversion: .*id: .*source: .*type: /),
       }),
     );
+  });
+
+  it('demands only what CloudEvents requires, and fills in the documented defaults', () => {
+    const event = parseEvent({
+      specversion: '1.0',
+      id: 'order-42', // any non-empty string, not necessarily a UUID
+      source: 'another-team',
+      type: 'calculation.requested',
+      data: { calculationId: '6f1c1c3e-3f0e-4c55-9d43-0a7a3c1e2b10', operation: 'add', a: 1, b: 2 },
+    });
+    expect(event).toMatchObject({
+      id: 'order-42',
+      correlationid: 'order-42', // a new flow starts with the event's own id
+      dataschema: 'urn:event-schema:calculation.requested:v1', // the oldest registered major
+      datacontenttype: 'application/json',
+    });
+    expect(event).not.toHaveProperty('causationid');
+    expect(event).not.toHaveProperty('time');
   });
 
   it('every contract accepts its own examples', () => {

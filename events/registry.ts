@@ -41,6 +41,16 @@ export function currentContract<T extends EventType>(type: T): ContractOf<T> {
   return versions.get(Math.max(...versions.keys())) as ContractOf<T>;
 }
 
+/**
+ * The contract of an event that names no `dataschema`: the type's oldest registered major, the
+ * one a producer unaware of versions was written against.
+ */
+export function oldestContract(type: string): EventContract {
+  const versions = byType.get(type);
+  if (!versions) throw new ContractViolation('UNKNOWN_EVENT_TYPE', `Unknown event type "${type}"`);
+  return versions.get(Math.min(...versions.keys())) as EventContract;
+}
+
 /** The contract an incoming event names by `type` and `dataschema`. */
 export function contractFor(type: string, dataschema: string): EventContract {
   const versions = byType.get(type);
@@ -81,8 +91,15 @@ export function parseEvent(input: unknown): CloudEvent<EventType, unknown> {
       `Not a valid CloudEvent: ${describeIssues(envelope.error)}`,
     );
   }
-  const { type, dataschema } = envelope.data;
-  const contract = contractFor(type, dataschema);
+  const { type, dataschema, id } = envelope.data;
+  const contract = dataschema === undefined ? oldestContract(type) : contractFor(type, dataschema);
   const data = validateData(type as EventType, envelope.data.data, contract);
-  return { ...envelope.data, type: type as EventType, data };
+  return {
+    ...envelope.data,
+    type: type as EventType,
+    datacontenttype: 'application/json',
+    dataschema: contract.dataschema,
+    correlationid: envelope.data.correlationid ?? id,
+    data,
+  };
 }

@@ -117,7 +117,7 @@ async function main() {
                 : '';
         const handledBy = event.causationid ? ` (handling ${event.causationid.slice(0, 8)})` : '';
         trace.steps.push({
-          at: Date.parse(event.time),
+          at: event.time ? Date.parse(event.time) : Number(message.Attributes?.SentTimestamp),
           what: `published ${event.type} by ${event.source}${handledBy}${detail}`,
         });
         trace.steps.push({

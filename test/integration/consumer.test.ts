@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract, type EventOf } from '../../events/registry.ts';
-import { documentClient, sqsClient } from '../../shared/aws/clients.ts';
+import { documentClient, snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { createConsumer } from '../../shared/consumer.ts';
 import { PermanentError } from '../../shared/errors.ts';
 import { createPublisher } from '../../shared/publisher.ts';
@@ -94,6 +95,42 @@ describe('consumer stack against the emulator', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect(await timesHandled(event.data.calculationId)).toBe(1);
+  });
+
+  it('handles a minimal CloudEvent from a producer we did not write (only the REQUIRED attributes)', async () => {
+    let seen: Requested | undefined;
+    const { queue, handler, timesHandled } = await fixture((event) => {
+      seen = event;
+    });
+    const topicArn = await createTopic('foreign');
+    await subscribeQueue(topicArn, queue, ['calculation.requested']);
+    const calculationId = randomUUID();
+    // Another team's service, publishing with the plain AWS SDK: no time, dataschema,
+    // datacontenttype, correlationid or causationid, a non-UUID id, JSON numbers for decimals.
+    await snsClient().send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Message: JSON.stringify({
+          specversion: '1.0',
+          id: `their-order-${calculationId}`,
+          source: 'urn:another-team:orders',
+          type: 'calculation.requested',
+          data: { calculationId, operation: 'multiply', a: 1.5, b: 4 },
+        }),
+        MessageAttributes: { type: { DataType: 'String', StringValue: 'calculation.requested' } },
+      }),
+    );
+
+    const { response } = await deliverOnce(queue, handler);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await timesHandled(calculationId)).toBe(1);
+    expect(seen).toMatchObject({
+      id: `their-order-${calculationId}`,
+      correlationid: `their-order-${calculationId}`,
+      dataschema: 'urn:event-schema:calculation.requested:v1',
+      data: { calculationId, operation: 'multiply', a: '1.5', b: '4' },
+    });
   });
 
   it('understands SNS-wrapped bodies from a subscription without raw delivery', async () => {

@@ -1,0 +1,76 @@
+import {
+  GetQueueAttributesCommand,
+  ListDeadLetterSourceQueuesCommand,
+  ListMessageMoveTasksCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { originalAttributes, redrive } from './dead-letters.ts';
+
+// The StartMessageMoveTask path exists on AWS but on neither emulator used here (MiniStack, moto),
+// so it is checked against a mocked SQS; the receive → send → delete path is an integration test.
+const sqs = mockClient(SQSClient);
+const DLQ = 'https://sqs.us-east-1.amazonaws.com/1/app-dlq';
+const SOURCE = 'https://sqs.us-east-1.amazonaws.com/1/app';
+
+beforeEach(() => {
+  sqs.reset();
+  sqs.on(ListDeadLetterSourceQueuesCommand).resolves({ queueUrls: [SOURCE] });
+  sqs
+    .on(GetQueueAttributesCommand, { QueueUrl: DLQ })
+    .resolves({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:1:app-dlq' } })
+    .on(GetQueueAttributesCommand, { QueueUrl: SOURCE })
+    .resolves({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:1:app' } });
+});
+
+describe('redrive', () => {
+  it('moves a whole DLQ with StartMessageMoveTask and waits for the task to complete', async () => {
+    sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task' });
+    sqs
+      .on(ListMessageMoveTasksCommand)
+      .resolvesOnce({ Results: [{ Status: 'RUNNING' }] })
+      .resolves({ Results: [{ Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 7 }] });
+    expect(await redrive(new SQSClient({}), DLQ)).toEqual({
+      method: 'StartMessageMoveTask',
+      moved: 7,
+      left: 0,
+    });
+    expect(sqs.commandCalls(StartMessageMoveTaskCommand)[0]?.args[0].input).toEqual({
+      SourceArn: 'arn:aws:sqs:us-east-1:1:app-dlq',
+      DestinationArn: 'arn:aws:sqs:us-east-1:1:app',
+    });
+  });
+
+  it('reports a failed move task instead of claiming success', async () => {
+    sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task' });
+    sqs.on(ListMessageMoveTasksCommand).resolves({
+      Results: [{ Status: 'FAILED', FailureReason: 'AccessDenied' }],
+    });
+    await expect(redrive(new SQSClient({}), DLQ)).rejects.toThrow(/FAILED: AccessDenied/);
+  });
+
+  it('moves message by message when only some messages are wanted', async () => {
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
+    expect(await redrive(new SQSClient({}), DLQ, { code: 'HTTP_503' })).toMatchObject({
+      method: 'receive-send-delete',
+    });
+    expect(sqs.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
+  });
+});
+
+describe('originalAttributes', () => {
+  it('keeps type and source and drops every failure.* attribute', () => {
+    const text = (v: string) => ({ DataType: 'String', StringValue: v });
+    expect(
+      originalAttributes({
+        type: text('a.b'),
+        source: text('x'),
+        'failure.code': text('C'),
+        'failure.message': text('m'),
+      }),
+    ).toEqual({ type: text('a.b'), source: text('x') });
+  });
+});

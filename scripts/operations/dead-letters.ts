@@ -1,0 +1,336 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ListDeadLetterSourceQueuesCommand,
+  ListMessageMoveTasksCommand,
+  ListQueuesCommand,
+  type Message,
+  type MessageAttributeValue,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+
+// What an operator does with a dead-letter queue: see what is in it and why, put it back once
+// the cause is fixed, or drop it. Every DLQ message carries `failure.*` attributes (see
+// shared/middleware/classify-failures.ts) — except what SQS's own redrive moved there after a
+// crash or a timeout, which is listed under the code NO_REASON.
+
+export const NO_REASON = 'NO_REASON';
+const FAILURE_PREFIX = 'failure.';
+
+export interface DeadLetter {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  code: string;
+  reason?: string;
+  consumer?: string;
+  attempts?: string;
+  /** When it was dead-lettered (failure.time), else when SQS first received it. */
+  time?: string;
+  eventId?: string;
+  eventType?: string;
+  attributes: Record<string, MessageAttributeValue>;
+}
+
+function describe(message: Message): DeadLetter {
+  const attributes = message.MessageAttributes ?? {};
+  const text = (name: string) => attributes[name]?.StringValue;
+  let event: { id?: unknown; type?: unknown } = {};
+  try {
+    event = JSON.parse(message.Body ?? '');
+  } catch {
+    // Poison often is not JSON at all; it is listed all the same.
+  }
+  const sent = message.Attributes?.SentTimestamp;
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    code: text('failure.code') ?? NO_REASON,
+    reason: text('failure.message'),
+    consumer: text('failure.consumer'),
+    attempts: text('failure.attempts'),
+    time: text('failure.time') ?? (sent ? new Date(Number(sent)).toISOString() : undefined),
+    eventId: typeof event?.id === 'string' ? event.id : undefined,
+    eventType: typeof event?.type === 'string' ? event.type : text('type'),
+    attributes,
+  };
+}
+
+/** Approximate message count of a queue (visible + in flight). */
+export async function countMessages(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+/**
+ * Read the messages of a DLQ without removing them: each batch is hidden while it is read (so the
+ * next receive returns others), then made visible again.
+ */
+export async function readDeadLetters(
+  sqs: SQSClient,
+  queueUrl: string,
+  { limit = 1000, hideSeconds = 30 } = {},
+): Promise<DeadLetter[]> {
+  const letters: DeadLetter[] = [];
+  try {
+    while (letters.length < limit) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, limit - letters.length),
+          VisibilityTimeout: hideSeconds,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['SentTimestamp'],
+        }),
+      );
+      if (Messages.length === 0) break;
+      letters.push(...Messages.map(describe));
+    }
+  } finally {
+    await reveal(sqs, queueUrl, letters);
+  }
+  return letters;
+}
+
+async function reveal(sqs: SQSClient, queueUrl: string, letters: DeadLetter[]) {
+  for (let i = 0; i < letters.length; i += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: letters.slice(i, i + 10).map((l, j) => ({
+          Id: String(j),
+          ReceiptHandle: l.receiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+}
+
+export interface DeadLetterGroup {
+  code: string;
+  count: number;
+  reason?: string;
+  consumer?: string;
+  attempts: string[];
+  firstSeen?: string;
+  events: Array<{ id?: string; type?: string }>;
+}
+
+/** Group by failure code, the most frequent first. */
+export function groupByCode(letters: DeadLetter[]): DeadLetterGroup[] {
+  const groups = new Map<string, DeadLetterGroup>();
+  for (const letter of letters) {
+    const group = groups.get(letter.code) ?? {
+      code: letter.code,
+      count: 0,
+      reason: letter.reason,
+      consumer: letter.consumer,
+      attempts: [],
+      events: [],
+    };
+    group.count++;
+    if (letter.attempts && !group.attempts.includes(letter.attempts))
+      group.attempts.push(letter.attempts);
+    if (letter.time && (!group.firstSeen || letter.time < group.firstSeen))
+      group.firstSeen = letter.time;
+    group.events.push({ id: letter.eventId, type: letter.eventType });
+    groups.set(letter.code, group);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}
+
+/** An endpoint that does not offer an SQS action (emulators lack some) — not a failure of ours. */
+const notOffered = (error: unknown) =>
+  /InvalidAction|UnsupportedOperation|UnknownOperation|NotImplemented|SyntaxError/i.test(
+    (error as { name?: string }).name ?? '',
+  );
+
+/** The queue a DLQ serves: ListDeadLetterSourceQueues, or else the queue whose redrive policy names it. */
+export async function sourceQueueOf(sqs: SQSClient, deadLetterQueueUrl: string): Promise<string> {
+  let queueUrls: string[];
+  try {
+    ({ queueUrls = [] } = await sqs.send(
+      new ListDeadLetterSourceQueuesCommand({ QueueUrl: deadLetterQueueUrl }),
+    ));
+  } catch (error) {
+    if (!notOffered(error)) throw error;
+    queueUrls = await queuesRedrivingTo(sqs, await queueArn(sqs, deadLetterQueueUrl));
+  }
+  const [source, ...others] = queueUrls;
+  if (!source || others.length) {
+    throw new Error(
+      `${deadLetterQueueUrl} is the DLQ of ${queueUrls.length} queues; expected exactly one.`,
+    );
+  }
+  return source;
+}
+
+async function queuesRedrivingTo(sqs: SQSClient, deadLetterArn: string): Promise<string[]> {
+  const found: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await sqs.send(new ListQueuesCommand({ NextToken, MaxResults: 1000 }));
+    for (const url of page.QueueUrls ?? []) {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }),
+      );
+      const policy = Attributes?.RedrivePolicy && JSON.parse(Attributes.RedrivePolicy);
+      if (policy?.deadLetterTargetArn === deadLetterArn) found.push(url);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return found;
+}
+
+const queueArn = async (sqs: SQSClient, queueUrl: string): Promise<string> => {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  if (!Attributes?.QueueArn) throw new Error(`No ARN for ${queueUrl}`);
+  return Attributes.QueueArn;
+};
+
+export interface RedriveOptions {
+  /** Move at most this many messages (receive → send → delete path). */
+  max?: number;
+  /** Only messages with this failure.code (receive → send → delete path). */
+  code?: string;
+  /** Force the receive → send → delete path even where StartMessageMoveTask exists. */
+  manual?: boolean;
+}
+
+export interface RedriveResult {
+  method: 'StartMessageMoveTask' | 'receive-send-delete';
+  moved: number;
+  /** Messages it read but left in the DLQ (another code, or a send that failed). */
+  left: number;
+}
+
+/** The original message as the consumer first received it: its body, its attributes, no `failure.*`. */
+export function originalAttributes(
+  attributes: Record<string, MessageAttributeValue>,
+): Record<string, MessageAttributeValue> {
+  return Object.fromEntries(
+    Object.entries(attributes)
+      .filter(([name]) => !name.startsWith(FAILURE_PREFIX))
+      .map(([name, value]) => [name, { DataType: value.DataType, StringValue: value.StringValue }]),
+  );
+}
+
+/**
+ * Put dead letters back on the queue they came from. A whole DLQ moves with SQS's own
+ * StartMessageMoveTask where the endpoint has it; a partial one (--max, --code), or an endpoint
+ * without it, is moved message by message — each deleted only after its send succeeded.
+ */
+export async function redrive(
+  sqs: SQSClient,
+  deadLetterQueueUrl: string,
+  options: RedriveOptions = {},
+): Promise<RedriveResult> {
+  const source = await sourceQueueOf(sqs, deadLetterQueueUrl);
+  if (!options.manual && options.max === undefined && options.code === undefined) {
+    const moved = await moveTask(sqs, deadLetterQueueUrl, source);
+    if (moved !== undefined) return { method: 'StartMessageMoveTask', moved, left: 0 };
+  }
+  return moveByHand(sqs, deadLetterQueueUrl, source, options);
+}
+
+/** StartMessageMoveTask and wait for it; undefined when the endpoint does not offer it. */
+async function moveTask(sqs: SQSClient, dlqUrl: string, sourceUrl: string) {
+  const SourceArn = await queueArn(sqs, dlqUrl);
+  try {
+    await sqs.send(
+      new StartMessageMoveTaskCommand({
+        SourceArn,
+        DestinationArn: await queueArn(sqs, sourceUrl),
+      }),
+    );
+  } catch (error) {
+    if (notOffered(error)) return undefined;
+    throw error;
+  }
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn }));
+    const task = Results[0];
+    if (task?.Status === 'COMPLETED') return task.ApproximateNumberOfMessagesMoved ?? 0;
+    if (task?.Status === 'FAILED' || task?.Status === 'CANCELLED') {
+      throw new Error(`The message move task ended ${task.Status}: ${task.FailureReason ?? ''}`);
+    }
+    if (Date.now() > deadline) throw new Error('The message move task did not finish in 10 min');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function moveByHand(
+  sqs: SQSClient,
+  dlqUrl: string,
+  sourceUrl: string,
+  { max = Number.POSITIVE_INFINITY, code }: RedriveOptions,
+): Promise<RedriveResult> {
+  let moved = 0;
+  const skipped: DeadLetter[] = [];
+  try {
+    while (moved < max) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MaxNumberOfMessages: Math.min(10, max - moved),
+          VisibilityTimeout: 60,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['SentTimestamp'],
+        }),
+      );
+      if (Messages.length === 0) break;
+      for (const letter of Messages.map(describe)) {
+        if ((code !== undefined && letter.code !== code) || moved >= max) {
+          skipped.push(letter);
+          continue;
+        }
+        try {
+          await sqs.send(
+            new SendMessageCommand({
+              QueueUrl: sourceUrl,
+              MessageBody: letter.body,
+              MessageAttributes: originalAttributes(letter.attributes),
+            }),
+          );
+        } catch {
+          skipped.push(letter); // not sent, so not deleted: it stays in the DLQ
+          continue;
+        }
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: letter.receiptHandle }),
+        );
+        moved++;
+      }
+    }
+  } finally {
+    await reveal(sqs, dlqUrl, skipped);
+  }
+  return { method: 'receive-send-delete', moved, left: skipped.length };
+}
+
+/** Drop every message of a DLQ. */
+export async function purge(sqs: SQSClient, deadLetterQueueUrl: string): Promise<number> {
+  const count = await countMessages(sqs, deadLetterQueueUrl);
+  await sqs.send(new PurgeQueueCommand({ QueueUrl: deadLetterQueueUrl }));
+  return count;
+}
