@@ -50,7 +50,9 @@ export const canonicalDecimal = (value: Decimal): string =>
  * text by `parseJson`, so never through a float) and outputs the canonical string.
  */
 export const DecimalString = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number()], {
+    error: 'expected a decimal number: a string like "12.5" or a finite JSON number',
+  })
   .transform((input, ctx) => {
     const text = typeof input === 'number' ? String(input) : input.trim();
     if (!DECIMAL_TEXT.test(text)) {
