@@ -11,7 +11,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventOf, EventType } from '../events/registry.ts';
-import { dynamoClient } from './aws/clients.ts';
+import { idempotencyDynamoClient } from './aws/clients.ts';
 import { type ConsumerConfig, consumerConfigShape, loadConfig } from './config.ts';
 import { runInEventScope } from './event-scope.ts';
 import { createLogger } from './logger.ts';
@@ -88,7 +88,7 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
       makeHandlerIdempotent({
         persistenceStore: new DynamoDBPersistenceLayer({
           tableName: config.IDEMPOTENCY_TABLE,
-          awsSdkV3Client: dynamoClient(),
+          awsSdkV3Client: idempotencyDynamoClient(),
         }),
         config: new IdempotencyConfig({
           eventKeyJmesPath: 'id',

@@ -4,8 +4,9 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { v5 as uuidV5 } from 'uuid';
 import { CalculationRequest } from '../../events/calculation-fields.ts';
-import { dynamoClient } from '../../shared/aws/clients.ts';
+import { idempotencyDynamoClient } from '../../shared/aws/clients.ts';
 import { createHttpApi } from '../../shared/http/create-http-api.ts';
 import { json, jsonBody, validate } from '../../shared/http/request.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -19,11 +20,22 @@ const publisher = createPublisher({
   source: config.SERVICE_NAME,
 });
 
+/** Namespace of ids derived from an Idempotency-Key (UUID v5); fixed forever. */
+const REQUEST_NAMESPACE = '0b6f8b1e-5d55-4c1a-9f0e-3c5f2d7a9e41';
+
 /** POST /calculations: validate, publish calculation.requested, answer 202 with where to look. */
 async function requestCalculation(event: APIGatewayProxyEventV2) {
   const request = validate(CalculationRequest, jsonBody(event));
-  const calculationId = randomUUID();
-  const published = await publisher.publish('calculation.requested', { calculationId, ...request });
+  // With an Idempotency-Key, a request re-executed after a crash between publishing and storing
+  // its answer republishes the same calculation under the same event id (deduplicated
+  // downstream) instead of starting a second one.
+  const key = event.headers['idempotency-key'];
+  const calculationId = key ? uuidV5(`calculation ${key}`, REQUEST_NAMESPACE) : randomUUID();
+  const published = await publisher.publish(
+    'calculation.requested',
+    { calculationId, ...request },
+    key ? { id: uuidV5(`event ${key}`, REQUEST_NAMESPACE) } : undefined,
+  );
   logger.info('Calculation requested', { calculationId, eventId: published.id });
   return json(
     202,
@@ -38,7 +50,7 @@ const idempotentRequestCalculation = middy(requestCalculation).use(
   makeHandlerIdempotent({
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: config.IDEMPOTENCY_TABLE,
-      awsSdkV3Client: dynamoClient(),
+      awsSdkV3Client: idempotencyDynamoClient(),
     }),
     config: new IdempotencyConfig({
       eventKeyJmesPath: 'headers."idempotency-key"',

@@ -2,7 +2,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { EventOf } from '../../events/registry.ts';
-import { dynamoClient, ssmClient } from '../../shared/aws/clients.ts';
+import { idempotencyDynamoClient, ssmClient } from '../../shared/aws/clients.ts';
 import { createConsumer, type Delivery } from '../../shared/consumer.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createPublisher } from '../../shared/publisher.ts';
@@ -22,41 +22,31 @@ type Outcome = EventOf<'calculation.completed' | 'calculation.failed'>;
 interface Notification {
   target: WebhookTarget;
   event: Outcome;
-  attempt: number;
 }
 
-async function notifyTarget({ target, event, attempt }: Notification) {
+async function deliver({ target, event }: Notification) {
   const secret = await secrets.get(`${config.WEBHOOK_SECRETS_PATH}${target.name}`, {
     decrypt: true,
     maxAge: 300,
   });
   if (!secret) throw new Error(`No webhook secret for target "${target.name}"`);
-  const { status } = await deliverWebhook(target, event, {
-    secret,
-    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-  });
-  await publisher.publish('notification.sent', {
-    calculationId: event.data.calculationId,
-    eventId: event.id,
-    target: target.name,
-    status,
-    attempts: attempt,
-  });
-  logger.info('Webhook delivered', { target: target.name, status, attempt });
-  return { status };
+  return deliverWebhook(target, event, { secret, timeoutMs: config.WEBHOOK_TIMEOUT_MS });
 }
 
-// Once per (event, target): when one of several targets fails and the record is retried, the
-// targets that already got it are not called again.
-const notifyTargetOnce = makeIdempotent(notifyTarget, {
+// Once per (event, target): when one of several targets fails, or anything after the delivery
+// fails (publishing notification.sent), and the record is retried, a target that already got the
+// webhook is not called again — the stored answer is returned instead. The idempotent unit is the
+// delivery alone, so a failure after it can never make it happen twice.
+const deliveryIdempotency = new IdempotencyConfig({
+  eventKeyJmesPath: '[target.name, event.id]',
+  expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+});
+const deliverOnce = makeIdempotent(deliver, {
   persistenceStore: new DynamoDBPersistenceLayer({
     tableName: config.IDEMPOTENCY_TABLE,
-    awsSdkV3Client: dynamoClient(),
+    awsSdkV3Client: idempotencyDynamoClient(),
   }),
-  config: new IdempotencyConfig({
-    eventKeyJmesPath: '[target.name, event.id]',
-    expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
-  }),
+  config: deliveryIdempotency,
   keyPrefix: 'notifier-delivery',
 });
 
@@ -65,9 +55,20 @@ export const handler = createConsumer({
   name: 'notifier',
   accepts: ['calculation.completed', 'calculation.failed'],
   logger,
-  handle: async (event, { attempt }: Delivery) => {
+  handle: async (event, { attempt, context }: Delivery) => {
+    // A delivery left in progress by a crash or a timeout expires with this invocation, so a
+    // retry can deliver it, instead of waiting for the record's TTL.
+    deliveryIdempotency.registerLambdaContext(context);
     for (const target of config.WEBHOOK_TARGETS) {
-      await notifyTargetOnce({ target, event, attempt });
+      const { status } = await deliverOnce({ target, event });
+      await publisher.publish('notification.sent', {
+        calculationId: event.data.calculationId,
+        eventId: event.id,
+        target: target.name,
+        status,
+        attempts: attempt,
+      });
+      logger.info('Webhook delivered', { target: target.name, status, attempt });
     }
   },
 });

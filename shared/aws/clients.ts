@@ -12,6 +12,7 @@ let sns: SNSClient | undefined;
 let sqs: SQSClient | undefined;
 let dynamo: DynamoDBClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
+let idempotencyDynamo: DynamoDBClient | undefined;
 let ssm: SSMClient | undefined;
 
 export const snsClient = (): SNSClient => {
@@ -27,6 +28,15 @@ export const sqsClient = (): SQSClient => {
 export const dynamoClient = (): DynamoDBClient => {
   dynamo ??= new DynamoDBClient({});
   return dynamo;
+};
+
+/**
+ * DynamoDB for idempotency records. Their writes decide whether a side effect happens again, so
+ * they retry harder than other calls (8 attempts instead of 3) before giving up.
+ */
+export const idempotencyDynamoClient = (): DynamoDBClient => {
+  idempotencyDynamo ??= new DynamoDBClient({ maxAttempts: 8 });
+  return idempotencyDynamo;
 };
 
 /** DynamoDB with plain JS values; numbers stay exact because we store decimals as strings. */
