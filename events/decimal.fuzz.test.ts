@@ -32,5 +32,5 @@ describe('DecimalString (fuzz)', () => {
       }),
       { numRuns },
     );
-  });
+  }, 300_000);
 });

@@ -73,5 +73,5 @@ describe('HTTP API (fuzz)', () => {
       }),
       { numRuns },
     );
-  });
+  }, 300_000);
 });

@@ -61,5 +61,5 @@ describe('parseRecordBody (fuzz)', () => {
       }),
       { numRuns },
     );
-  });
+  }, 300_000);
 });
