@@ -20,6 +20,12 @@ const outDir = mkdtempSync(path.join(tmpdir(), 'sls-package-'));
 beforeAll(() => {
   execFileSync('node_modules/.bin/serverless', ['package', '--stage', 'dev', '--package', outDir], {
     stdio: 'ignore',
+    // The chaos run's switch is set on purpose: a dev package must ignore it.
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+      LOCAL_FUNCTIONS_AWS_ENDPOINT: 'http://127.0.0.1:4567',
+    },
   });
   const template = JSON.parse(
     readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
@@ -117,6 +123,15 @@ describe('serverless.yml → CloudFormation', () => {
       logicalId(a.Properties.Dimensions[0].Value),
     );
     expect(alarmed.sort()).toEqual(consumers.map((c) => consumerIds(c).deadLetterQueue).sort());
+  });
+});
+
+describe('no fault hooks outside emulator stages', () => {
+  it('packages dev with no endpoint override and no fault setting in any function', () => {
+    for (const [name, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = JSON.stringify(fn.Properties.Environment?.Variables ?? {});
+      expect(variables, name).not.toMatch(/AWS_ENDPOINT_URL|LOCAL_FUNCTIONS|CHAOS|4567/);
+    }
   });
 });
 

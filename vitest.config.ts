@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 import { localAwsEnv } from './scripts/emulator/local-env.ts';
 
 // Tiers: `unit` (no network, tests beside the code they test), `integration` (the emulator's
-// SNS/SQS/DynamoDB) and `e2e` (the stack deployed into the emulator, driven over HTTP).
+// SNS/SQS/DynamoDB), `e2e` (the stack deployed into the emulator, driven over HTTP) and `chaos`
+// (a small conservation run under injected faults, on its own stage, after the others).
 // One global setup starts the emulator and deploys the stack once per run (test/support/global-setup.ts).
 export default defineConfig({
   test: {
@@ -50,6 +51,20 @@ export default defineConfig({
           },
           testTimeout: 120_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          env: {
+            ...localAwsEnv(),
+            POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+          },
+          testTimeout: 30 * 60_000,
+          // After the other tiers, never beside them: it loads the emulator and kills Lambdas.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

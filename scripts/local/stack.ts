@@ -111,15 +111,32 @@ function run(
   });
 }
 
+export interface LocalDeployOptions {
+  quiet?: boolean;
+  /** An emulator stage: `local` (default), or `chaos` for the fault-injection run. */
+  stage?: string;
+  /** Where the stage's notifier sends webhooks (default: the local receiver, 127.0.0.1:4599). */
+  webhookUrl?: string;
+  /**
+   * Local stages only: the AWS endpoint the deployed functions call instead of the emulator's
+   * (the chaos run's fault-injecting proxy). Applied by scripts/serverless/local-faults.ts.
+   */
+  functionsAwsEndpoint?: string;
+}
+
 /**
  * `serverless deploy --stage local` into the emulator: the same serverless.yml and the same
  * CloudFormation path as a real deployment. Local-only settings (endpoint, dummy credentials,
  * the local webhook target and its secret) are applied here and nowhere else.
  */
-export async function deployLocalStack({ quiet = false } = {}): Promise<StackOutputs> {
+export async function deployLocalStack({
+  quiet = false,
+  stage = 'local',
+  webhookUrl = LOCAL_WEBHOOK_URL,
+  functionsAwsEndpoint,
+}: LocalDeployOptions = {}): Promise<StackOutputs> {
   await startEmulator((line) => quiet || console.log(line));
   applyLocalAwsEnv();
-  const stage = 'local';
   await new SSMClient({}).send(
     new PutParameterCommand({
       Name: `/${serviceName()}/${stage}/webhooks/${LOCAL_WEBHOOK.name}`,
@@ -128,11 +145,13 @@ export async function deployLocalStack({ quiet = false } = {}): Promise<StackOut
       Overwrite: true,
     }),
   );
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...localAwsEnv(),
-    WEBHOOK_TARGETS: JSON.stringify([{ name: LOCAL_WEBHOOK.name, url: LOCAL_WEBHOOK_URL }]),
+    WEBHOOK_TARGETS: JSON.stringify([{ name: LOCAL_WEBHOOK.name, url: webhookUrl }]),
   };
+  if (functionsAwsEndpoint) env.LOCAL_FUNCTIONS_AWS_ENDPOINT = functionsAwsEndpoint;
+  else delete env.LOCAL_FUNCTIONS_AWS_ENDPOINT;
   const serverless = path.join(root, 'node_modules', '.bin', 'serverless');
   await run(serverless, ['deploy', '--stage', stage], env, quiet);
   return stackOutputs(stage);

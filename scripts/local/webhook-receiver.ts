@@ -18,8 +18,11 @@ export interface WebhookReceiverOptions {
   host?: string;
   port?: number;
   path?: string;
-  /** Decide the answer for a delivery (default 200); tests use it to simulate outages. */
-  respond?: (delivery: Omit<ReceivedWebhook, 'status'>) => number;
+  /**
+   * Decide the answer for a delivery (default 200); tests use it to simulate outages, and a
+   * promise that settles late to simulate a slow receiver.
+   */
+  respond?: (delivery: Omit<ReceivedWebhook, 'status'>) => number | Promise<number>;
   onDelivery?: (delivery: ReceivedWebhook) => void;
 }
 
@@ -34,7 +37,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions) {
     req.on('data', (chunk) => {
       body += chunk;
     });
-    req.on('end', () => {
+    req.on('end', async () => {
       if (req.method !== 'POST' || req.url !== path) {
         res.writeHead(404).end();
         return;
@@ -52,11 +55,11 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions) {
       } catch (error) {
         received.verificationError = (error as Error).message;
       }
-      const status = received.verificationError ? 401 : respond(received);
+      const status = received.verificationError ? 401 : await respond(received);
       const delivery = { ...received, status };
       deliveries.push(delivery);
       options.onDelivery?.(delivery);
-      res.writeHead(status).end();
+      if (!res.destroyed) res.writeHead(status).end();
     });
   });
   await new Promise<void>((resolve, reject) => {

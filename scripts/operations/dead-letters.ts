@@ -29,6 +29,8 @@ export interface DeadLetter {
   code: string;
   reason?: string;
   consumer?: string;
+  /** The SQS message id it had in the source queue: copies of one message share it. */
+  originalMessageId?: string;
   attempts?: string;
   /** When it was dead-lettered (failure.time), else when SQS first received it. */
   time?: string;
@@ -54,6 +56,7 @@ function describe(message: Message): DeadLetter {
     code: text('failure.code') ?? NO_REASON,
     reason: text('failure.message'),
     consumer: text('failure.consumer'),
+    originalMessageId: text('failure.originalMessageId'),
     attempts: text('failure.attempts'),
     time: text('failure.time') ?? (sent ? new Date(Number(sent)).toISOString() : undefined),
     eventId: typeof event?.id === 'string' ? event.id : undefined,
@@ -211,6 +214,8 @@ export interface RedriveOptions {
   max?: number;
   /** Only messages with this failure.code (receive → send → delete path). */
   code?: string;
+  /** Only messages this accepts, e.g. everything but poison (receive → send → delete path). */
+  filter?: (letter: DeadLetter) => boolean;
   /** Force the receive → send → delete path even where StartMessageMoveTask exists. */
   manual?: boolean;
 }
@@ -244,7 +249,8 @@ export async function redrive(
   options: RedriveOptions = {},
 ): Promise<RedriveResult> {
   const source = await sourceQueueOf(sqs, deadLetterQueueUrl);
-  if (!options.manual && options.max === undefined && options.code === undefined) {
+  const partial = options.max !== undefined || options.code !== undefined || options.filter;
+  if (!options.manual && !partial) {
     const moved = await moveTask(sqs, deadLetterQueueUrl, source);
     if (moved !== undefined) return { method: 'StartMessageMoveTask', moved, left: 0 };
   }
@@ -282,7 +288,7 @@ async function moveByHand(
   sqs: SQSClient,
   dlqUrl: string,
   sourceUrl: string,
-  { max = Number.POSITIVE_INFINITY, code }: RedriveOptions,
+  { max = Number.POSITIVE_INFINITY, code, filter = () => true }: RedriveOptions,
 ): Promise<RedriveResult> {
   let moved = 0;
   const skipped: DeadLetter[] = [];
@@ -300,7 +306,7 @@ async function moveByHand(
       );
       if (Messages.length === 0) break;
       for (const letter of Messages.map(describe)) {
-        if ((code !== undefined && letter.code !== code) || moved >= max) {
+        if ((code !== undefined && letter.code !== code) || !filter(letter) || moved >= max) {
           skipped.push(letter);
           continue;
         }

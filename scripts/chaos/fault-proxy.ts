@@ -1,0 +1,218 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+// A fault-injecting HTTP proxy between the deployed functions and the emulator: the functions'
+// AWS_ENDPOINT_URL points here (scripts/serverless/local-faults.ts), so every AWS call they make —
+// DynamoDB, SNS, SQS, SSM — passes through it, and nothing in their bundles knows. Faults:
+// - `error`: an AWS-shaped 500/503 or a throttling answer, or a connection reset;
+// - `crash`: SIGKILL of the calling Lambda process when it is about to mark a consumer's
+//   idempotency record COMPLETED — after every side effect of the record, before its completion:
+//   the hard case for exactly-once;
+// - `hang`: the call is held past the function timeout, so the invocation times out mid-record.
+// It listens on 127.0.0.1 only and forwards only to the emulator it was given.
+
+export type FaultKind = 'reset' | 'http500' | 'http503' | 'throttle' | 'crash' | 'hang';
+
+export interface FaultProxyOptions {
+  /** The emulator, e.g. http://127.0.0.1:4566. */
+  target: string;
+  port?: number;
+  /** Probability that an AWS call gets an error fault (reset, 500, 503, throttling). */
+  errorRate?: number;
+  /** Probability that a consumer's idempotency completion is preceded by a crash. */
+  crashRate?: number;
+  /** Probability that a call hangs past the function timeout. */
+  hangRate?: number;
+  hangMs?: number;
+  /** Crash only processes whose command line contains this (e.g. the stage's function names). */
+  crashOnly?: string;
+  random?: () => number;
+}
+
+/** What a call is, from its protocol: X-Amz-Target for JSON APIs, Action= for query APIs. */
+export function operationOf(headers: IncomingMessage['headers'], body: string): string {
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string') return target.split('.').pop() ?? target;
+  return /(?:^|&)Action=([A-Za-z]+)/.exec(body)?.[1] ?? 'unknown';
+}
+
+/** The key prefix of an idempotency record this call marks COMPLETED, if it is one. */
+function completedRecordPrefix(operation: string, body: string): string | undefined {
+  if (operation !== 'UpdateItem' || !body.includes('"COMPLETED"')) return undefined;
+  return /"id"\s*:\s*\{\s*"S"\s*:\s*"([^"#]+)#/.exec(body)?.[1];
+}
+
+/** A consumer's (or the HTTP API's) record marked COMPLETED: where a crash is injected. */
+export function completesConsumerRecord(operation: string, body: string): boolean {
+  const prefix = completedRecordPrefix(operation, body);
+  return prefix !== undefined && !prefix.endsWith('-delivery');
+}
+
+/**
+ * The call that records a webhook as delivered. A crash or timeout between a receiver's answer
+ * and this write is the one window where any webhook sender delivers twice (Standard Webhooks
+ * receivers deduplicate on webhook-id for it); no crash or hang is injected here, errors are.
+ */
+export function completesWebhookDelivery(operation: string, body: string): boolean {
+  return completedRecordPrefix(operation, body)?.endsWith('-delivery') ?? false;
+}
+
+const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
+
+/**
+ * The pid of the local Node process at the other end of a connection to this proxy (Linux
+ * /proc): the socket whose local port is the client's and whose remote port is ours — both,
+ * since one ephemeral port may serve several connections to different peers.
+ */
+export function pidOfConnection(
+  clientPort: number,
+  proxyPort: number,
+  commandIncludes = '',
+): number | undefined {
+  let inode: string | undefined;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[1]?.endsWith(`:${hex(clientPort)}`) && cols[2]?.endsWith(`:${hex(proxyPort)}`))
+        inode = cols[9];
+    }
+  }
+  if (!inode || inode === '0') return undefined;
+  const wanted = `socket:[${inode}]`;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== wanted) continue;
+        // Only ever a Node process (a Lambda worker), never the emulator or anything else.
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return /(^|\/)node\0/.test(command) && command.includes(commandIncludes)
+          ? Number(pid)
+          : undefined;
+      }
+    } catch {
+      // A process that ended, or one we may not look at.
+    }
+  }
+  return undefined;
+}
+
+function errorAnswer(kind: 'http500' | 'http503' | 'throttle', jsonApi: boolean) {
+  const [status, code] =
+    kind === 'http500'
+      ? [500, 'InternalFailure']
+      : kind === 'http503'
+        ? [503, 'ServiceUnavailable']
+        : [400, 'ThrottlingException'];
+  return jsonApi
+    ? {
+        status,
+        type: 'application/x-amz-json-1.0',
+        body: JSON.stringify({ __type: code, message: `injected ${code}` }),
+      }
+    : {
+        status,
+        type: 'text/xml',
+        body: `<ErrorResponse><Error><Type>${status < 500 ? 'Sender' : 'Receiver'}</Type><Code>${code === 'ThrottlingException' ? 'Throttling' : code}</Code><Message>injected</Message></Error></ErrorResponse>`,
+      };
+}
+
+export async function startFaultProxy(options: FaultProxyOptions) {
+  const target = new URL(options.target);
+  const random = options.random ?? Math.random;
+  const rates = {
+    error: options.errorRate ?? 0,
+    crash: options.crashRate ?? 0,
+    hang: options.hangRate ?? 0,
+  };
+  const injected: Record<FaultKind, number> = {
+    reset: 0,
+    http500: 0,
+    http503: 0,
+    throttle: 0,
+    crash: 0,
+    hang: 0,
+  };
+  let calls = 0;
+  const sockets = new Set<Socket>();
+
+  let port = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      calls++;
+      const body = Buffer.concat(chunks);
+      const text = body.toString('utf8');
+      const operation = operationOf(req.headers, text);
+      const jsonApi = typeof req.headers['x-amz-target'] === 'string';
+
+      if (completesConsumerRecord(operation, text) && random() < rates.crash) {
+        const pid = pidOfConnection(req.socket.remotePort ?? 0, port, options.crashOnly);
+        if (pid) {
+          injected.crash++;
+          process.kill(pid, 'SIGKILL');
+          req.socket.destroy();
+          return;
+        }
+      }
+      if (!completesWebhookDelivery(operation, text) && random() < rates.hang) {
+        injected.hang++;
+        setTimeout(() => req.socket.destroy(), options.hangMs ?? 15_000).unref();
+        return;
+      }
+      if (random() < rates.error) {
+        const kinds = ['reset', 'http500', 'http503', 'throttle'] as const;
+        const kind = kinds[Math.floor(random() * kinds.length)] ?? 'reset';
+        injected[kind]++;
+        if (kind === 'reset') {
+          req.socket.destroy();
+          return;
+        }
+        const answer = errorAnswer(kind, jsonApi);
+        res.writeHead(answer.status, { 'content-type': answer.type });
+        res.end(answer.body);
+        return;
+      }
+      const upstream = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => req.socket.destroy());
+      upstream.end(body);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    injected,
+    calls: () => calls,
+    /** Change the fault rates while running (0 everywhere: a transparent proxy). */
+    setRates: (next: Partial<typeof rates>) => Object.assign(rates, next),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type FaultProxy = Awaited<ReturnType<typeof startFaultProxy>>;
