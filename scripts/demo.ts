@@ -1,16 +1,11 @@
 #!/usr/bin/env tsx
 // `npm run demo`: start the emulator if needed, deploy the stack, send a few calculations and
 // trace every event through the system: published → queued → handled → stored → notified.
-import { SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { CloudEvent } from '../events/cloud-event.ts';
-import { snsClient, sqsClient } from '../shared/aws/clients.ts';
+import { sqsClient } from '../shared/aws/clients.ts';
 import { LOCAL_WEBHOOK } from './emulator/local-env.ts';
+import { tapEvents } from './local/event-tap.ts';
 import { deployLocalStack, localWebhookSecret } from './local/stack.ts';
 import { startWebhookReceiver } from './local/webhook-receiver.ts';
 
@@ -38,21 +33,8 @@ async function main() {
   console.log(`   deployed in ${((Date.now() - t0) / 1000).toFixed(1)} s; API ${stack.apiUrl}\n`);
 
   // A wire tap: one extra queue subscribed to every event on the bus, so we can watch them pass.
-  const tapName = `demo-tap-${Date.now()}`;
-  const { QueueUrl: tapUrl = '' } = await sqsClient().send(
-    new CreateQueueCommand({ QueueName: tapName }),
-  );
-  const { Attributes } = await sqsClient().send(
-    new GetQueueAttributesCommand({ QueueUrl: tapUrl, AttributeNames: ['QueueArn'] }),
-  );
-  const { SubscriptionArn } = await snsClient().send(
-    new SubscribeCommand({
-      TopicArn: stack.eventsTopicArn,
-      Protocol: 'sqs',
-      Endpoint: Attributes?.QueueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
+  const tap = await tapEvents(stack.eventsTopicArn, `demo-tap-${Date.now()}`);
+  const tapUrl = tap.url;
 
   const receiver = await startWebhookReceiver({
     secret: localWebhookSecret(),
@@ -180,12 +162,7 @@ async function main() {
     console.log('  npm run emulator -- stop   # when you are done');
   } finally {
     await receiver.close();
-    await snsClient()
-      .send(new UnsubscribeCommand({ SubscriptionArn }))
-      .catch(() => undefined);
-    await sqsClient()
-      .send(new DeleteQueueCommand({ QueueUrl: tapUrl }))
-      .catch(() => undefined);
+    await tap.remove();
   }
 }
 

@@ -52,11 +52,7 @@ describe('npm run new:event', () => {
   });
 
   it('leaves lint, typecheck and the unit tier green', () => {
-    const lint = fork.run('biome', ['check', '.']);
-    expect(lint.status, lint.stdout + lint.stderr).toBe(0);
-    const typecheck = fork.run('tsc', ['--noEmit']);
-    expect(typecheck.status, typecheck.stdout).toBe(0);
-    const unit = fork.unitTier();
-    expect(unit.status, unit.stdout + unit.stderr).toBe(0);
+    for (const [check, result] of Object.entries(fork.checks()))
+      expect(result.status, `${check}: ${result.stdout}${result.stderr}`).toBe(0);
   }, 300_000);
 });

@@ -8,7 +8,12 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { contracts } from '../events/registry.ts';
-import { formatWithBiome, GeneratorError, regenerateEventDocuments } from './new-service.ts';
+import {
+  formatWithBiome,
+  GeneratorError,
+  regenerateEventDocuments,
+  runGenerator,
+} from './new-service.ts';
 
 const TYPE = /^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)+$/;
 
@@ -128,22 +133,14 @@ function main(): number {
     return 2;
   }
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  try {
-    const version = values.version === undefined ? undefined : Number(values.version);
-    const written = createEvent(root, { type, version });
-    console.log(`Created ${type}:\n${written.map((f) => `  ${f}`).join('\n')}`);
-    console.log(`Next:
+  const version = values.version === undefined ? undefined : Number(values.version);
+  const written = createEvent(root, { type, version });
+  console.log(`Created ${type}:\n${written.map((f) => `  ${f}`).join('\n')}`);
+  console.log(`Next:
   1. Write its schema, description and an example in events/${written[0]?.split('/')[1]}.
   2. Say who publishes and consumes it in events/topology.json, then npm run asyncapi.
   3. npm test`);
-    return 0;
-  } catch (error) {
-    if (error instanceof GeneratorError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(main());
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runGenerator(main);

@@ -11,7 +11,7 @@ const fork = copyRepository();
 afterAll(() => fork.remove());
 
 const bin = (tool: string) => path.join(fork.dir, 'node_modules', '.bin', tool);
-const run = (tool: string, args: string[]) =>
+const _run = (tool: string, args: string[]) =>
   spawnSync(bin(tool), args, {
     cwd: fork.dir,
     encoding: 'utf8',
@@ -52,12 +52,7 @@ describe('npm run new:service', () => {
         consumes: ['calculation.completed'],
         publishes: ['notification.sent'],
       });
-      const out = path.join(fork.dir, '.serverless'); // git-ignored, so lint skips it
-      const pack = run('serverless', ['package', '--stage', 'dev', '--package', out]);
-      expect(pack.status, pack.stdout + pack.stderr).toBe(0);
-      resources = JSON.parse(
-        readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
-      ).Resources;
+      resources = fork.packagedResources();
     }, 180_000);
 
     it('writes its folder, its topology entry and one serverless.yml entry of four lines', () => {
@@ -84,14 +79,10 @@ describe('npm run new:service', () => {
     });
 
     it('keeps lint, typecheck and the unit tier green', () => {
-      const lint = run('biome', ['check', '.']);
-      expect(lint.status, lint.stdout + lint.stderr).toBe(0);
-      const typecheck = run('tsc', ['--noEmit']);
-      expect(typecheck.status, typecheck.stdout).toBe(0);
-      // The copy's own unit tier, less the fork-path tests (they would recurse).
-      const unit = fork.unitTier();
-      expect(unit.status, unit.stdout + unit.stderr).toBe(0);
-      expect(unit.stdout).toMatch(/services\/invoicing\/handle\.test\.ts/);
+      const checks = fork.checks();
+      for (const [check, result] of Object.entries(checks))
+        expect(result.status, `${check}: ${result.stdout}${result.stderr}`).toBe(0);
+      expect(checks.unit.stdout).toMatch(/services\/invoicing\/handle\.test\.ts/);
     }, 300_000);
 
     it('gets its queue, DLQ, filtered subscription, alarm and own least-privilege role', () => {

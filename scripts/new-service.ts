@@ -16,6 +16,17 @@ export class GeneratorError extends Error {
   override name = 'GeneratorError';
 }
 
+/** Run a generator's CLI: a refusal prints its sentence and exits 1; anything else is a bug. */
+export function runGenerator(main: () => number): void {
+  try {
+    process.exit(main());
+  } catch (error) {
+    if (!(error instanceof GeneratorError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
 export interface NewService {
   name: string;
   consumes: string[];
@@ -216,21 +227,13 @@ function main(): number {
   }
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const service = { name, consumes: list(values.consumes), publishes: list(values.publishes) };
-  try {
-    const written = createService(root, service);
-    console.log(`Created service "${name}":\n${written.map((f) => `  ${f}`).join('\n')}`);
-    console.log(`Next:
+  const written = createService(root, service);
+  console.log(`Created service "${name}":\n${written.map((f) => `  ${f}`).join('\n')}`);
+  console.log(`Next:
   1. Write the business rule in services/${name}/handle.ts and its test beside it.
   2. Give it what else it touches in serverless.yml → custom.consumers.${name} (environment, statements).
   3. npm test, then npm run deploy:local — its function is ${camel(name)}Worker.`);
-    return 0;
-  } catch (error) {
-    if (error instanceof GeneratorError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(main());
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runGenerator(main);

@@ -19,12 +19,7 @@ beforeAll(() => {
     consumes: ['calculation.completed'],
     publishes: [],
   });
-  const out = path.join(fork.dir, '.serverless');
-  const pack = fork.run('serverless', ['package', '--stage', 'dev', '--package', out]);
-  expect(pack.status, pack.stdout + pack.stderr).toBe(0);
-  resources = JSON.parse(
-    readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ).Resources;
+  resources = fork.packagedResources();
 }, 180_000);
 
 describe('npm run remove:examples, then new:service', () => {
@@ -42,11 +37,7 @@ describe('npm run remove:examples, then new:service', () => {
   });
 
   it('keeps lint, typecheck and the unit tier green', () => {
-    const lint = fork.run('biome', ['check', '.']);
-    expect(lint.status, lint.stdout + lint.stderr).toBe(0);
-    const typecheck = fork.run('tsc', ['--noEmit']);
-    expect(typecheck.status, typecheck.stdout).toBe(0);
-    const unit = fork.unitTier();
-    expect(unit.status, unit.stdout + unit.stderr).toBe(0);
+    for (const [check, result] of Object.entries(fork.checks()))
+      expect(result.status, `${check}: ${result.stdout}${result.stderr}`).toBe(0);
   }, 300_000);
 });

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { PublishCommand, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import {
-  CreateQueueCommand,
   DeleteMessageBatchCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
   ListQueuesCommand,
   PurgeQueueCommand,
   ReceiveMessageCommand,
@@ -16,6 +13,7 @@ import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract } from '../../events/registry.ts';
 import { documentClient, snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { LOCAL_WEBHOOK } from '../emulator/local-env.ts';
+import { tapEvents } from '../local/event-tap.ts';
 import { deployLocalStack, localWebhookSecret, serviceName } from '../local/stack.ts';
 import { type ReceivedWebhook, startWebhookReceiver } from '../local/webhook-receiver.ts';
 import {
@@ -193,7 +191,7 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
       return kind === 'http500' ? 500 : kind === 'http503' ? 503 : 429;
     },
   });
-  let audit: { url: string; subscriptionArn?: string } | undefined;
+  let audit: Awaited<ReturnType<typeof tapEvents>> | undefined;
   try {
     o.log(`deploying stage ${o.stage} (functions call AWS through ${proxy.url}) …`);
     const stack = await deployLocalStack({
@@ -213,22 +211,8 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
     for (const url of QueueUrls) await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
 
     // Every event on the bus, to count outcome events per calculation and to re-send some.
-    const auditName = `chaos-audit-${runId}`;
-    const { QueueUrl: auditUrl } = await sqs.send(new CreateQueueCommand({ QueueName: auditName }));
-    if (!auditUrl) throw new Error('no audit queue');
-    audit = { url: auditUrl };
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: auditUrl, AttributeNames: ['QueueArn'] }),
-    );
-    const { SubscriptionArn } = await snsClient().send(
-      new SubscribeCommand({
-        TopicArn: stack.eventsTopicArn,
-        Protocol: 'sqs',
-        Endpoint: Attributes?.QueueArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
-    audit.subscriptionArn = SubscriptionArn;
+    audit = await tapEvents(stack.eventsTopicArn, `chaos-audit-${runId}`);
+    const auditUrl = audit.url;
     await sqs.send(
       new SetQueueAttributesCommand({
         QueueUrl: auditUrl,
@@ -600,14 +584,7 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
       durationSeconds: (Date.now() - startedAt) / 1000,
     };
   } finally {
-    if (audit?.subscriptionArn)
-      await snsClient()
-        .send(new UnsubscribeCommand({ SubscriptionArn: audit.subscriptionArn }))
-        .catch(() => {});
-    if (audit)
-      await sqsClient()
-        .send(new DeleteQueueCommand({ QueueUrl: audit.url }))
-        .catch(() => {});
+    await audit?.remove();
     await receiver.close();
     await proxy.close();
   }

@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -39,14 +47,31 @@ export function copyRepository() {
     dir,
     /** Run a tool of node_modules/.bin in the copy, with the project's Node first on PATH. */
     run,
-    /** The copy's unit tier, less the tests that copy the repository themselves (no recursion). */
-    unitTier: () =>
-      run('vitest', [
+    /**
+     * What `npm run lint`, `npm run typecheck` and the unit tier say in the copy (the unit tier
+     * less the tests that copy the repository themselves, which would recurse).
+     */
+    checks: () => ({
+      lint: run('biome', ['check', '.']),
+      typecheck: run('tsc', ['--noEmit']),
+      unit: run('vitest', [
         'run',
         '--project',
         'unit',
         ...COPYING_TESTS.flatMap((t) => ['--exclude', t]),
       ]),
+    }),
+    /** `serverless package` in the copy; the CloudFormation resources it generated. */
+    // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
+    packagedResources: (stage = 'dev'): Record<string, any> => {
+      const out = path.join(dir, '.serverless'); // git-ignored, so lint skips it
+      const pack = run('serverless', ['package', '--stage', stage, '--package', out]);
+      if (pack.status !== 0)
+        throw new Error(`serverless package failed:\n${pack.stdout}${pack.stderr}`);
+      return JSON.parse(
+        readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+      ).Resources;
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
