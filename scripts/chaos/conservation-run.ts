@@ -461,7 +461,8 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
     // that fails must leave its message in the DLQ, never lose it. Poison stays where it is.
     let redriven = 0;
     proxy.setRates({ error: o.faults });
-    const flakySqs = new SQSClient({ endpoint: proxy.url });
+    // One attempt per call: every injected failure reaches the redrive code itself.
+    const flakySqs = new SQSClient({ endpoint: proxy.url, maxAttempts: 1 });
     const notPoison = (l: DeadLetter) => !CONTRACT_CODES.has(l.code);
     for (const service of SERVICES) {
       const dlqUrl = stack.deadLetterQueues[service] as string;
