@@ -110,18 +110,21 @@ export async function readDeadLetters(
   return letters;
 }
 
+/** Make read letters visible again; best effort — a letter not revealed reappears on its own. */
 async function reveal(sqs: SQSClient, queueUrl: string, letters: DeadLetter[]) {
   for (let i = 0; i < letters.length; i += 10) {
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: letters.slice(i, i + 10).map((l, j) => ({
-          Id: String(j),
-          ReceiptHandle: l.receiptHandle,
-          VisibilityTimeout: 0,
-        })),
-      }),
-    );
+    await sqs
+      .send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: letters.slice(i, i + 10).map((l, j) => ({
+            Id: String(j),
+            ReceiptHandle: l.receiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      )
+      .catch(() => undefined);
   }
 }
 
@@ -158,6 +161,9 @@ export function groupByCode(letters: DeadLetter[]): DeadLetterGroup[] {
   return [...groups.values()].sort((a, b) => b.count - a.count);
 }
 
+/** DLQ → the queue it serves; a redrive policy does not change while a process runs. */
+const sources = new Map<string, string>();
+
 /** An endpoint that does not offer an SQS action (emulators lack some) — not a failure of ours. */
 const notOffered = (error: unknown) =>
   /InvalidAction|UnsupportedOperation|UnknownOperation|NotImplemented|SyntaxError/i.test(
@@ -166,6 +172,8 @@ const notOffered = (error: unknown) =>
 
 /** The queue a DLQ serves: ListDeadLetterSourceQueues, or else the queue whose redrive policy names it. */
 export async function sourceQueueOf(sqs: SQSClient, deadLetterQueueUrl: string): Promise<string> {
+  const known = sources.get(deadLetterQueueUrl);
+  if (known) return known;
   let queueUrls: string[];
   try {
     ({ queueUrls = [] } = await sqs.send(
@@ -176,6 +184,7 @@ export async function sourceQueueOf(sqs: SQSClient, deadLetterQueueUrl: string):
     queueUrls = await queuesRedrivingTo(sqs, await queueArn(sqs, deadLetterQueueUrl));
   }
   const [source, ...others] = queueUrls;
+  if (source && !others.length) sources.set(deadLetterQueueUrl, source);
   if (!source || others.length) {
     throw new Error(
       `${deadLetterQueueUrl} is the DLQ of ${queueUrls.length} queues; expected exactly one.`,
@@ -223,7 +232,7 @@ export interface RedriveOptions {
 export interface RedriveResult {
   method: 'StartMessageMoveTask' | 'receive-send-delete';
   moved: number;
-  /** Messages it read but left in the DLQ (another code, or a send that failed). */
+  /** Messages it read but left in the DLQ (another code, a send that failed, or a delete that failed after the send). */
   left: number;
 }
 
@@ -291,6 +300,7 @@ async function moveByHand(
   { max = Number.POSITIVE_INFINITY, code, filter = () => true }: RedriveOptions,
 ): Promise<RedriveResult> {
   let moved = 0;
+  let notDeleted = 0;
   const skipped: DeadLetter[] = [];
   try {
     while (moved < max) {
@@ -322,16 +332,22 @@ async function moveByHand(
           skipped.push(letter); // not sent, so not deleted: it stays in the DLQ
           continue;
         }
-        await sqs.send(
-          new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: letter.receiptHandle }),
-        );
         moved++;
+        try {
+          await sqs.send(
+            new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: letter.receiptHandle }),
+          );
+        } catch {
+          // Sent but still in the DLQ: a later redrive sends it again, and the consumer's
+          // idempotency makes that copy harmless. Never the other way round.
+          notDeleted++;
+        }
       }
     }
   } finally {
     await reveal(sqs, dlqUrl, skipped);
   }
-  return { method: 'receive-send-delete', moved, left: skipped.length };
+  return { method: 'receive-send-delete', moved, left: skipped.length + notDeleted };
 }
 
 /** Drop every message of a DLQ. */
