@@ -459,30 +459,46 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
     }
     // The operator's redrive, facing a flaky SQS itself (through the proxy, errors only): a send
     // that fails must leave its message in the DLQ, never lose it. Poison stays where it is.
+    // The functions call AWS through the same proxy, so a redriven message can be dead-lettered
+    // again meanwhile — in any service: rounds go on until, once quiet, no DLQ holds one.
     let redriven = 0;
-    proxy.setRates({ error: o.faults });
     // One attempt per call: every injected failure reaches the redrive code itself.
     const flakySqs = new SQSClient({ endpoint: proxy.url, maxAttempts: 1 });
     const notPoison = (l: DeadLetter) => !CONTRACT_CODES.has(l.code);
-    for (const service of SERVICES) {
-      const dlqUrl = stack.deadLetterQueues[service] as string;
-      const deadline = Date.now() + 5 * 60_000;
-      for (;;) {
-        const left = (await readDeadLetters(sqs, dlqUrl, { limit: 100_000 })).filter(notPoison);
-        if (left.length === 0) break;
-        if (Date.now() > deadline)
-          throw new Error(`${left.length} letters could not be redriven from the ${service} DLQ`);
-        try {
-          redriven += (await redrive(flakySqs, dlqUrl, { filter: notPoison })).moved;
-        } catch {
-          // a receive or delete that failed even after the SDK's retries: the operator runs it again
+    /** Letters to redrive, counting those a failed redrive left hidden (they reappear on their own). */
+    const waitingIn = async (dlqUrl: string) => {
+      const visible = await readDeadLetters(sqs, dlqUrl, { limit: 100_000 });
+      const hidden = (await countMessages(sqs, dlqUrl)) - visible.length;
+      return visible.filter(notPoison).length + Math.max(0, hidden);
+    };
+    for (let round = 1; ; round++) {
+      proxy.setRates({ error: o.faults });
+      for (const service of SERVICES) {
+        const dlqUrl = stack.deadLetterQueues[service] as string;
+        const deadline = Date.now() + 5 * 60_000;
+        for (;;) {
+          const left = await waitingIn(dlqUrl);
+          if (left === 0) break;
+          if (Date.now() > deadline)
+            throw new Error(`${left} letters could not be redriven from the ${service} DLQ`);
+          try {
+            redriven += (await redrive(flakySqs, dlqUrl, { filter: notPoison })).moved;
+          } catch {
+            // a receive or delete that failed: the operator runs it again
+          }
+          await sleep(1_000);
         }
-        await sleep(1_000);
       }
+      proxy.setRates({ error: 0 });
+      await waitQuiet('after the redrive');
+      let again = 0;
+      for (const service of SERVICES)
+        again += await waitingIn(stack.deadLetterQueues[service] as string);
+      o.log(`redrive round ${round}: ${redriven} moved so far, ${again} dead-lettered again`);
+      if (again === 0) break;
+      if (round === 5) throw new Error(`${again} letters are still dead-lettered after 5 rounds`);
     }
-    proxy.setRates({ error: 0 });
     o.log(`redrove ${redriven} dead letters through a flaky SQS (${o.faults} of calls failing)`);
-    await waitQuiet('after the redrive');
     await sleep(3_000);
     auditing = false;
     await auditLoop;
