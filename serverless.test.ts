@@ -2,11 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { topology } from './events/topology.ts';
 import { cloudFormationTags as customTags } from './scripts/serverless/cloudformation-yaml.ts';
-import { consumerIds, type RetrySchedule } from './scripts/serverless/event-consumers.ts';
+import {
+  type ConsumerEntry,
+  consumerIds,
+  type RetrySchedule,
+} from './scripts/serverless/event-consumers.ts';
 
 // Invariants of the CloudFormation that `serverless package` generates from serverless.yml.
 // Packaging is offline; the template is what gets deployed to AWS and to the emulator.
@@ -165,5 +169,36 @@ describe('custom.consumers → one retry schedule per consumer', () => {
     expect(hours(params.default.webhookRetry as RetrySchedule)).toBeGreaterThan(20);
     expect(hours(params.default.webhookRetry as RetrySchedule)).toBeLessThan(36);
     expect(hours(params.default.shortRetry as RetrySchedule)).toBeLessThan(1);
+  });
+
+  it('declares for each consumer the idempotency its worker keeps; without records, no table access', async () => {
+    const { custom } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
+      custom: { consumers: Record<string, ConsumerEntry> };
+    };
+    const stubs = {
+      SERVICE_NAME: 'test',
+      EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+      IDEMPOTENCY_TABLE: 'idempotency',
+      CALCULATIONS_TABLE: 'calculations',
+      WEBHOOK_TARGETS: '[]',
+      WEBHOOK_SECRETS_PATH: '/test/webhooks/',
+    };
+    for (const [name, value] of Object.entries(stubs)) vi.stubEnv(name, value);
+    try {
+      for (const name of consumers) {
+        const { handler } = await import(`./services/${name}/worker.ts`);
+        const declared = custom.consumers[name]?.idempotency ?? 'table';
+        expect(handler.consumer.idempotency, name).toBe(declared);
+        const role = resources[consumerIds(name).role] as Resource;
+        const usesTable = JSON.stringify(role.Properties).includes('IdempotencyTable');
+        const ownStatements = JSON.stringify(custom.consumers[name]?.statements ?? []);
+        expect(usesTable, name).toBe(
+          declared === 'table' || ownStatements.includes('IdempotencyTable'),
+        );
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -19,7 +19,10 @@ describe('loadConfig', () => {
       }),
     ).toThrowError(ConfigError);
     expect(() =>
-      loadConfig(consumerConfigShape, { SERVICE_NAME: 'storage', DEAD_LETTER_QUEUE_URL: 'x' }),
-    ).toThrowError(/DEAD_LETTER_QUEUE_URL .*IDEMPOTENCY_TABLE/);
+      loadConfig(consumerConfigShape, {
+        DEAD_LETTER_QUEUE_URL: 'x',
+        RETRY_BASE_DELAY_SECONDS: '-1',
+      }),
+    ).toThrowError(/SERVICE_NAME .*DEAD_LETTER_QUEUE_URL .*RETRY_BASE_DELAY_SECONDS/);
   });
 });

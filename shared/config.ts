@@ -38,7 +38,8 @@ export const publisherConfigShape = {
 export const consumerConfigShape = {
   ...baseConfigShape,
   DEAD_LETTER_QUEUE_URL: z.url(),
-  IDEMPOTENCY_TABLE: z.string().min(1),
+  /** Required by consumers that keep idempotency records (the default); see createConsumer. */
+  IDEMPOTENCY_TABLE: z.string().min(1).optional(),
   IDEMPOTENCY_TTL_SECONDS: z.coerce
     .number()
     .int()

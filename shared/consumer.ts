@@ -12,8 +12,8 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventOf, EventType } from '../events/registry.ts';
 import { idempotencyDynamoClient } from './aws/clients.ts';
-import { type ConsumerConfig, consumerConfigShape, loadConfig } from './config.ts';
-import { runInEventScope } from './event-scope.ts';
+import { ConfigError, type ConsumerConfig, consumerConfigShape, loadConfig } from './config.ts';
+import { runInRecordScope } from './event-scope.ts';
 import { createLogger } from './logger.ts';
 import { classifyFailures } from './middleware/classify-failures.ts';
 import { parseCloudEvent } from './middleware/parse-cloud-event.ts';
@@ -38,6 +38,16 @@ export interface ConsumerOptions<T extends EventType> {
   /** Handle one validated event. Throw PermanentError for what can never succeed. */
   handle: (event: EventOf<T>, delivery: Delivery) => Promise<unknown> | unknown;
   /** Defaults to the environment (parsed once, at cold start). */
+  /**
+   * How a duplicate delivery is kept from having a second effect.
+   * - `table` (default): a Powertools idempotency record per consumer and event id, in DynamoDB.
+   * - `handler`: the handler's own effects are idempotent — conditional writes, events published
+   *   with ids derived from the handled one (deduplicated downstream) — so no record is kept:
+   *   two DynamoDB calls fewer per event. Declare it in `custom.consumers` too (no table access).
+   */
+  idempotency?: 'table' | 'handler';
+  /** Handle the records of a batch at the same time (default); false: one after another. */
+  concurrent?: boolean;
   config?: ConsumerConfig;
   logger?: Logger;
 }
@@ -45,14 +55,22 @@ export interface ConsumerOptions<T extends EventType> {
 /**
  * Wrap a function of one validated event into an SQS batch Lambda handler.
  *
- * Per invocation: Powertools logger context, then Powertools batch processing (records one after
- * another, so log keys and event lineage are per record) answering `batchItemFailures`.
- * Per record, a Middy pipeline: parse & validate → log context → classify failures (permanent →
- * DLQ now, transient → retry with backoff) → Powertools idempotency (consumer + event id, in DynamoDB).
+ * Per invocation: Powertools logger context, then Powertools batch processing (records at the
+ * same time, each in its own async scope, so log keys and event lineage stay per record)
+ * answering `batchItemFailures`.
+ * Per record, a Middy pipeline: parse & validate → record scope → classify failures (permanent →
+ * DLQ now, transient → retry with backoff) → Powertools idempotency (consumer + event id, in
+ * DynamoDB), unless the handler declares itself idempotent.
  */
 export function createConsumer<T extends EventType>(options: ConsumerOptions<T>) {
   const config = options.config ?? loadConfig(consumerConfigShape);
   const logger = options.logger ?? createLogger(config.SERVICE_NAME);
+  const idempotency = options.idempotency ?? 'table';
+  if (idempotency === 'table' && !config.IDEMPOTENCY_TABLE) {
+    throw new ConfigError(
+      `Invalid configuration: environment variable IDEMPOTENCY_TABLE (required by consumer "${options.name}", which keeps idempotency records)`,
+    );
+  }
 
   const handleRecord = middy(async (event: EventOf<T>, context: RecordContext) => {
     const { sqsRecord: record, ...lambdaContext } = context;
@@ -61,12 +79,12 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
       record,
       attempt: Number(record.attributes?.ApproximateReceiveCount ?? 1),
     };
-    await runInEventScope(event, () => options.handle(event, delivery));
+    await options.handle(event, delivery);
     // Stored by idempotency as the record's outcome: a marker, not whatever `handle` returned.
     return { handled: true };
   })
     .use(parseCloudEvent({ accepts: options.accepts }))
-    .use(recordContext({ logger }))
+    .use(recordContext())
     // onError runs bottom-up: idempotency releases its lock, classifyFailures dead-letters
     // what must not come back, then retryBackoff schedules the retry of what may.
     .use(
@@ -83,11 +101,12 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
         maxReceiveCount: config.MAX_RECEIVE_COUNT,
         logger,
       }),
-    )
-    .use(
+    );
+  if (idempotency === 'table') {
+    handleRecord.use(
       makeHandlerIdempotent({
         persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: config.IDEMPOTENCY_TABLE,
+          tableName: config.IDEMPOTENCY_TABLE as string,
           awsSdkV3Client: idempotencyDynamoClient(),
         }),
         config: new IdempotencyConfig({
@@ -98,6 +117,7 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
         keyPrefix: options.name,
       }),
     );
+  }
 
   const processor = new BatchProcessor(BatchEventType.SQS);
   const handler = middy(
@@ -106,15 +126,23 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
         event,
         (record: SQSRecord) =>
           // The pipeline swaps the SQS record for its CloudEvent, so its declared event type is the latter.
-          handleRecord(record as never, {
-            ...context,
-            getRemainingTimeInMillis: () => context.getRemainingTimeInMillis(),
-            sqsRecord: record,
-          }),
+          runInRecordScope(() =>
+            handleRecord(record as never, {
+              ...context,
+              getRemainingTimeInMillis: () => context.getRemainingTimeInMillis(),
+              sqsRecord: record,
+            }),
+          ),
         processor,
-        { context, processInParallel: false, throwOnFullBatchFailure: false },
+        {
+          context,
+          processInParallel: options.concurrent ?? true,
+          throwOnFullBatchFailure: false,
+        },
       ),
   ).use(injectLambdaContext(logger, { resetKeys: true }));
   // What it consumes, for checks against events/topology.json and the queue's filter policy.
-  return Object.assign(handler, { consumer: { name: options.name, accepts: options.accepts } });
+  return Object.assign(handler, {
+    consumer: { name: options.name, accepts: options.accepts, idempotency },
+  });
 }

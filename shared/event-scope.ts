@@ -3,14 +3,25 @@ import { v5 as uuidV5 } from 'uuid';
 import type { CloudEvent } from '../events/cloud-event.ts';
 
 interface Scope {
-  event: CloudEvent;
+  /** Undefined until the record's body has been parsed into an event. */
+  event?: CloudEvent;
   /** How many events of each (source, type) were published while handling `event`. */
   published: Map<string, number>;
 }
 
 // The event being handled right now, so that events published while handling it carry its
-// correlation id forward and name it as their cause, without threading ids through every call.
+// correlation id forward and name it as their cause, and log lines name it, without threading
+// ids through every call. One scope per record: batch-mates handled concurrently never mix.
 const scope = new AsyncLocalStorage<Scope>();
+
+/** Run `fn` in a scope of its own, for one record; `enterEvent` names its event once parsed. */
+export const runInRecordScope = <T>(fn: () => T): T => scope.run({ published: new Map() }, fn);
+
+/** The record being handled carries `event` (no-op outside a record scope). */
+export function enterEvent(event: CloudEvent): void {
+  const current = scope.getStore();
+  if (current) current.event = event;
+}
 
 export const runInEventScope = <T>(event: CloudEvent, fn: () => T): T =>
   scope.run({ event, published: new Map() }, fn);
@@ -28,7 +39,7 @@ const DERIVED_EVENT_NAMESPACE = '7b1d4c55-3f5a-4f0e-9a57-6f0f2b1c9e21';
  */
 export function nextDerivedEventId(source: string, type: string): string | undefined {
   const current = scope.getStore();
-  if (!current) return undefined;
+  if (!current?.event) return undefined;
   const key = `${source} ${type}`;
   const n = (current.published.get(key) ?? 0) + 1;
   current.published.set(key, n);

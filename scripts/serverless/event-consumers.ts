@@ -8,7 +8,8 @@
 //                           the service's `consumes` in events/topology.json
 //   <Name>QueuePolicy       only the events topic may send
 //   <Name>DeadLetterAlarm   any message in the DLQ → the alerts topic
-//   <Name>WorkerRole        its log group, its queue, its DLQ, the idempotency table, the topic
+//   <Name>WorkerRole        its log group, its queue, its DLQ, the idempotency table (unless
+//                           `idempotency: handler`), the topic
 //                           (when it publishes), plus the entry's own `statements` — nothing more
 //   <name>Worker            the function: partial batch responses, retry settings in its env
 //   Output <Name>DeadLetterQueueUrl
@@ -32,6 +33,11 @@ export interface ConsumerEntry {
   retry: RetrySchedule;
   /** May publish events: gets the topic's ARN and sns:Publish on it. */
   publishes?: boolean;
+  /**
+   * As in its createConsumer: `table` (default) keeps idempotency records, so the role may use
+   * the idempotency table; `handler` keeps none, so it may not (unless its statements say so).
+   */
+  idempotency?: 'table' | 'handler';
   environment?: Record<string, unknown>;
   /** IAM statements for what this consumer alone touches (its table, its secrets). */
   statements?: unknown[];
@@ -113,7 +119,7 @@ export function describeConsumer(name: string, entry: ConsumerEntry, input: Cons
           input.iam.publishToEncryptedTopic,
         ]
       : []),
-    input.iam.useIdempotencyTable,
+    ...(entry.idempotency === 'handler' ? [] : [input.iam.useIdempotencyTable]),
     ...(entry.statements ?? []),
   ];
 
@@ -247,6 +253,7 @@ export const consumersSchema = {
       handler: { type: 'string' },
       retry: retrySchema,
       publishes: { type: 'boolean' },
+      idempotency: { enum: ['table', 'handler'] },
       environment: { type: 'object' },
       statements: { type: 'array' },
       maximumConcurrency: { type: 'integer', minimum: 2, maximum: 1000 },

@@ -1,15 +1,18 @@
+import { loadConfig, publisherConfigShape } from '../../shared/config.ts';
 import { createConsumer } from '../../shared/consumer.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { calculate } from './arithmetic.ts';
-import { calculatorConfig } from './config.ts';
 
-const { EVENTS_TOPIC_ARN, SERVICE_NAME } = calculatorConfig();
+const { EVENTS_TOPIC_ARN, SERVICE_NAME } = loadConfig(publisherConfigShape);
 const publisher = createPublisher({ topicArn: EVENTS_TOPIC_ARN, source: SERVICE_NAME });
 
 /** calculation.requested → calculation.completed, or calculation.failed for a domain failure. */
 export const handler = createConsumer({
   name: 'calculator',
   accepts: ['calculation.requested'],
+  // A pure function of the request, published under an id derived from the request's event id:
+  // handling a duplicate republishes the same event, which every consumer deduplicates.
+  idempotency: 'handler',
   handle: async ({ data }) => {
     const outcome = calculate(data.operation, data.a, data.b);
     if (outcome.ok) {

@@ -27,6 +27,8 @@ export const notifierConfig = () =>
   loadConfig({
     ...consumerConfigShape,
     ...publisherConfigShape,
+    /** Its deliveries keep idempotency records, one per (target, event). */
+    IDEMPOTENCY_TABLE: z.string().min(1),
     WEBHOOK_TARGETS: WebhookTargets,
     /** SSM path holding one SecureString per target: `<path><name>` = Standard Webhooks secret. */
     WEBHOOK_SECRETS_PATH: z.string().startsWith('/').endsWith('/'),

@@ -54,6 +54,9 @@ const deliverOnce = makeIdempotent(deliver, {
 export const handler = createConsumer({
   name: 'notifier',
   accepts: ['calculation.completed', 'calculation.failed'],
+  // Its one effect that must not repeat, the webhook, is idempotent on its own (deliverOnce);
+  // notification.sent gets an id derived from the handled event, so a repeat is deduplicated.
+  idempotency: 'handler',
   logger,
   handle: async (event, { attempt, context }: Delivery) => {
     // A delivery left in progress by a crash or a timeout expires with this invocation, so a

@@ -11,6 +11,9 @@ const store = createCalculationStore(config.CALCULATIONS_TABLE);
 export const handler = createConsumer({
   name: 'storage',
   accepts: ['calculation.requested', 'calculation.completed', 'calculation.failed'],
+  // Every write is conditional on the record's state (calculation-store.ts): applying an event
+  // twice changes nothing the second time.
+  idempotency: 'handler',
   logger,
   handle: async (event) => {
     const changed = await store.apply(event);

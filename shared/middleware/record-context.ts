@@ -1,29 +1,14 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { CloudEvent } from '../../events/cloud-event.ts';
+import { enterEvent } from '../event-scope.ts';
 
-export interface RecordContextOptions {
-  logger: Logger;
-}
-
-const KEY = 'event';
-
-/** Middy middleware: every log line written while handling a record names its event. */
-export const recordContext = ({ logger }: RecordContextOptions): MiddlewareObj => {
-  const removeKeys = () => logger.removeKeys([KEY]);
-  return {
-    before: (request) => {
-      const event = request.event as CloudEvent;
-      logger.appendKeys({
-        [KEY]: {
-          id: event.id,
-          type: event.type,
-          correlationid: event.correlationid,
-          causationid: event.causationid,
-        },
-      });
-    },
-    after: removeKeys,
-    onError: removeKeys,
-  };
-};
+/**
+ * Middy middleware: the record's scope (shared/event-scope.ts) carries its parsed event from here
+ * on, so every log line of the record names it (shared/logger.ts) and every event it publishes
+ * continues its lineage — even with its batch-mates handled at the same time.
+ */
+export const recordContext = (): MiddlewareObj => ({
+  before: (request) => {
+    enterEvent(request.event as CloudEvent);
+  },
+});

@@ -300,4 +300,33 @@ describe('consumer stack against the emulator', () => {
       data: { calculationId: cause.data.calculationId, result: '3' },
     });
   });
+
+  it('keeps the lineage of each record when a batch is handled concurrently', async () => {
+    const topicArn = await createTopic('concurrent');
+    const results = await createQueue('results');
+    await subscribeQueue(topicArn, results, ['calculation.completed']);
+    const publisher = createPublisher({ topicArn, source: 'fixture' });
+    const { queue, handler, timesHandled } = await fixture(async (event) => {
+      // Different waits, so the records' work interleaves.
+      await new Promise((r) => setTimeout(r, Math.random() * 50));
+      await publisher.publish('calculation.completed', { ...event.data, result: '3' });
+    });
+    const causes = Array.from({ length: 10 }, () =>
+      requested('1', { correlationId: randomUUID() }),
+    );
+    for (const cause of causes) await send(queue.url, cause);
+
+    const { messages } = await deliverOnce(queue, handler, { count: 10 });
+    expect(messages).toHaveLength(10);
+
+    const published = (await receiveMessages(results.url, { count: 10 })).map((m) =>
+      JSON.parse(m.Body ?? '{}'),
+    );
+    expect(published).toHaveLength(10);
+    for (const cause of causes) {
+      const effect = published.find((p) => p.data.calculationId === cause.data.calculationId);
+      expect(effect).toMatchObject({ correlationid: cause.correlationid, causationid: cause.id });
+      expect(await timesHandled(cause.data.calculationId)).toBe(1);
+    }
+  });
 });
