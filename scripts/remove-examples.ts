@@ -17,6 +17,10 @@ const EXAMPLE_FILES = [
   'test/e2e/calculations.test.ts',
   'test/integration/calculation-store.test.ts',
   'scripts/demo.ts',
+  // npm run bench measures the example's calculation flow, handler by handler.
+  'scripts/bench.ts',
+  'scripts/bench',
+  'test/e2e/bench.test.ts',
 ];
 const EXAMPLE_YAML_ENTRIES = [
   ...EXAMPLE_SERVICES.map((name) => ['custom', 'consumers', name]),
@@ -55,6 +59,7 @@ export function removeExamples(root: string): string[] {
   edit('package.json', (text) => {
     const pkg = JSON.parse(text);
     delete pkg.scripts.demo;
+    delete pkg.scripts.bench;
     return `${JSON.stringify(pkg, null, 2)}\n`;
   });
   regenerateEventDocuments(root); // the AsyncAPI document no longer lists their queues

@@ -37,6 +37,12 @@ export function operationOf(headers: IncomingMessage['headers'], body: string): 
   return /(?:^|&)Action=([A-Za-z]+)/.exec(body)?.[1] ?? 'unknown';
 }
 
+/** The AWS service a signed request is for: the service of its SigV4 credential scope. */
+export function serviceOf(headers: IncomingMessage['headers']): string {
+  const auth = headers.authorization ?? '';
+  return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown';
+}
+
 /** The key prefix of an idempotency record this call marks COMPLETED, if it is one. */
 function completedRecordPrefix(operation: string, body: string): string | undefined {
   if (operation !== 'UpdateItem' || !body.includes('"COMPLETED"')) return undefined;
@@ -135,6 +141,8 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     hang: 0,
   };
   let calls = 0;
+  /** Calls forwarded or failed, by `service:Operation` (e.g. `dynamodb:PutItem`). */
+  const byOperation: Record<string, number> = {};
   const sockets = new Set<Socket>();
 
   let port = 0;
@@ -147,6 +155,8 @@ export async function startFaultProxy(options: FaultProxyOptions) {
       const text = body.toString('utf8');
       const operation = operationOf(req.headers, text);
       const jsonApi = typeof req.headers['x-amz-target'] === 'string';
+      const key = `${serviceOf(req.headers)}:${operation}`;
+      byOperation[key] = (byOperation[key] ?? 0) + 1;
 
       if (completesConsumerRecord(operation, text) && random() < rates.crash) {
         const pid = pidOfConnection(req.socket.remotePort ?? 0, port, options.crashOnly);
@@ -205,6 +215,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     url: `http://127.0.0.1:${port}`,
     injected,
     calls: () => calls,
+    byOperation,
     /** Change the fault rates while running (0 everywhere: a transparent proxy). */
     setRates: (next: Partial<typeof rates>) => Object.assign(rates, next),
     close: () =>

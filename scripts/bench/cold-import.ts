@@ -1,0 +1,215 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+// Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle
+// (what a Lambda cold start pays before the first event), side by side with an empty `node`
+// start and with a bare bundle that only creates the AWS clients a function uses — the floor
+// for any function using them. Runs are interleaved so machine noise hits all alike.
+
+export interface ColdImport {
+  function: string;
+  ms: number;
+  /** × an empty node start. */
+  vsEmptyNode: number;
+  /** The bare bundle creating the same AWS clients as this function, ms. */
+  bareMs: number;
+  /** × that bare bundle. */
+  vsBare: number;
+  /** Its memory setting in the template. */
+  memoryMb: number;
+}
+
+export interface ColdImportReport {
+  emptyNodeMs: number;
+  /** The slowest bare bundle (the most clients). */
+  bareMs: number;
+  functions: ColdImport[];
+}
+
+type Json = Record<string, unknown>;
+
+/** Env values a cold start parses: intrinsics (Ref, GetAtt, Sub) become plausible stand-ins. */
+function standIn(name: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (name.endsWith('_URL')) return 'https://sqs.us-east-1.amazonaws.com/000000000000/bench';
+  if (name.endsWith('_ARN')) return 'arn:aws:sns:us-east-1:000000000000:bench';
+  return 'bench';
+}
+
+/** The AWS clients a bundle holds, recognised by their protocols' marks, and how to create each. */
+const CLIENTS = [
+  {
+    mark: 'DynamoDB_20120810',
+    code: `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+clients.push(DynamoDBDocumentClient.from(new DynamoDBClient({})));`,
+  },
+  {
+    mark: 'AmazonSQS',
+    code: `import { SQSClient } from '@aws-sdk/client-sqs'; clients.push(new SQSClient({}));`,
+  },
+  {
+    mark: '2010-03-31',
+    code: `import { SNSClient } from '@aws-sdk/client-sns'; clients.push(new SNSClient({}));`,
+  },
+  {
+    mark: 'AmazonSSM',
+    code: `import { SSMClient } from '@aws-sdk/client-ssm'; clients.push(new SSMClient({}));`,
+  },
+];
+
+/** The bare bundle for a function: the same AWS clients, created, and nothing else. */
+const bareEntry = (bundle: string) =>
+  [
+    'export const clients = [];',
+    ...CLIENTS.filter((c) => bundle.includes(c.mark)).map((c) => c.code),
+  ].join('\n');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+export async function measureColdImports({
+  root,
+  workDir,
+  runs,
+}: {
+  root: string;
+  workDir: string;
+  runs: number;
+}): Promise<ColdImportReport> {
+  const packageDir = path.join(workDir, 'package');
+  execFileSync(
+    path.join(root, 'node_modules', '.bin', 'serverless'),
+    ['package', '--stage', 'prod', '--package', packageDir],
+    { cwd: root, stdio: 'ignore', env: { ...process.env, AWS_ENDPOINT_URL: '' } },
+  );
+  const template = JSON.parse(
+    readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as { Resources: Record<string, { Type: string; Properties: Json }> };
+  const esbuildOptions = (
+    JSON.parse(readFileSync(path.join(packageDir, 'serverless-state.json'), 'utf8')) as {
+      service: { custom: { esbuild: Json } };
+    }
+  ).service.custom.esbuild;
+
+  // Each function: its zip unpacked, its handler file, its environment.
+  const targets: Array<{
+    name: string;
+    file: string;
+    env: NodeJS.ProcessEnv;
+    memoryMb: number;
+    bare?: string;
+  }> = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const props = resource.Properties as {
+      Handler: string;
+      Code: { S3Key: string };
+      Environment?: { Variables?: Json };
+      MemorySize?: number;
+    };
+    const zip = path.join(packageDir, path.basename(props.Code.S3Key));
+    const dir = path.join(workDir, logicalId);
+    mkdirSync(dir, { recursive: true });
+    execFileSync('unzip', ['-o', '-q', zip, '-d', dir]);
+    const file = path.join(dir, `${props.Handler.replace(/\.[^.]+$/, '')}.mjs`);
+    const env = Object.fromEntries(
+      Object.entries(props.Environment?.Variables ?? {}).map(([k, v]) => [k, standIn(k, v)]),
+    );
+    targets.push({
+      name: logicalId.replace(/LambdaFunction$/, ''),
+      file,
+      env,
+      memoryMb: Number(props.MemorySize ?? 1024),
+    });
+  }
+
+  // One bare bundle per set of clients, built with the functions' own esbuild settings.
+  const bares = new Map<string, string>();
+  for (const t of targets) {
+    const entry = bareEntry(readFileSync(t.file, 'utf8'));
+    let file = bares.get(entry);
+    if (!file) {
+      file = path.join(workDir, `bare-${bares.size}.mjs`);
+      await build({
+        stdin: { contents: entry, resolveDir: root, loader: 'js' },
+        outfile: file,
+        bundle: true,
+        minify: Boolean(esbuildOptions.minify ?? true),
+        format: 'esm',
+        platform: 'node',
+        target: String(esbuildOptions.target ?? 'node24'),
+        mainFields: (esbuildOptions.mainFields as string[] | undefined) ?? ['module', 'main'],
+        logLevel: 'silent',
+      });
+      bares.set(entry, file);
+    }
+    t.bare = file;
+  }
+  const emptyFile = path.join(workDir, 'empty.mjs');
+  writeFileSync(emptyFile, '');
+
+  // Every function is deployed with the same NODE_OPTIONS; the baselines get it too. One
+  // function again with source maps on, as the dev stage deploys it, shows what they cost.
+  const common = { NODE_OPTIONS: String(targets[0]?.env.NODE_OPTIONS ?? '') };
+  const first = targets[0];
+  if (first)
+    targets.push({
+      ...first,
+      name: `${first.name} (source maps on)`,
+      env: { ...first.env, NODE_OPTIONS: '--enable-source-maps' },
+    });
+  const time = (file: string, env: NodeJS.ProcessEnv) => {
+    const start = performance.now();
+    const result = spawnSync(process.execPath, [file], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+        ...env,
+      },
+      encoding: 'utf8',
+    });
+    const ms = performance.now() - start;
+    if (result.status !== 0)
+      throw new Error(`${path.basename(file)} failed to load: ${result.stderr.slice(0, 500)}`);
+    return ms;
+  };
+  const samples = new Map<string, number[]>();
+  const all = [
+    { name: 'empty', file: emptyFile, env: common },
+    ...[...bares.values()].map((file) => ({ name: file, file, env: common })),
+    ...targets,
+  ];
+  for (let i = 0; i < runs + 1; i++) {
+    for (const t of all) {
+      const ms = time(t.file, t.env);
+      if (i > 0) samples.set(t.name, [...(samples.get(t.name) ?? []), ms]); // first: disk cache
+    }
+  }
+  const emptyNodeMs = median(samples.get('empty') ?? []);
+  const bareOf = (t: (typeof targets)[number]) => median(samples.get(t.bare ?? '') ?? []);
+  const allClients = [...bares.values()].sort(
+    (a, b) => median(samples.get(b) ?? []) - median(samples.get(a) ?? []),
+  )[0];
+  const bareMs = median(samples.get(allClients ?? '') ?? []);
+  return {
+    emptyNodeMs,
+    bareMs,
+    functions: targets
+      .map((t) => {
+        const ms = median(samples.get(t.name) ?? []);
+        return {
+          function: t.name,
+          ms,
+          vsEmptyNode: ms / emptyNodeMs,
+          bareMs: bareOf(t),
+          vsBare: ms / bareOf(t),
+          memoryMb: t.memoryMb,
+        };
+      })
+      .sort((a, b) => a.function.localeCompare(b.function)),
+  };
+}
