@@ -11,6 +11,7 @@ import {
   consumerIds,
   type RetrySchedule,
 } from './scripts/serverless/event-consumers.ts';
+import { stubWorkerEnv } from './test/support/worker-env.ts';
 
 // Invariants of the CloudFormation that `serverless package` generates from serverless.yml.
 // Packaging is offline; the template is what gets deployed to AWS and to the emulator.
@@ -175,16 +176,7 @@ describe('custom.consumers → one retry schedule per consumer', () => {
     const { custom } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
       custom: { consumers: Record<string, ConsumerEntry> };
     };
-    const stubs = {
-      SERVICE_NAME: 'test',
-      EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
-      DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
-      IDEMPOTENCY_TABLE: 'idempotency',
-      CALCULATIONS_TABLE: 'calculations',
-      WEBHOOK_TARGETS: '[]',
-      WEBHOOK_SECRETS_PATH: '/test/webhooks/',
-    };
-    for (const [name, value] of Object.entries(stubs)) vi.stubEnv(name, value);
+    stubWorkerEnv();
     try {
       for (const name of consumers) {
         const { handler } = await import(`./services/${name}/worker.ts`);
