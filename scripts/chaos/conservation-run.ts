@@ -465,11 +465,14 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
     // One attempt per call: every injected failure reaches the redrive code itself.
     const flakySqs = new SQSClient({ endpoint: proxy.url, maxAttempts: 1 });
     const notPoison = (l: DeadLetter) => !CONTRACT_CODES.has(l.code);
-    /** Letters to redrive, counting those a failed redrive left hidden (they reappear on their own). */
+    /**
+     * What a DLQ still holds for the redrive: letters it can see (poison aside), and how many are
+     * hidden — by a redrive whose reveal failed; they reappear when their visibility times out.
+     */
     const waitingIn = async (dlqUrl: string) => {
       const visible = await readDeadLetters(sqs, dlqUrl, { limit: 100_000 });
-      const hidden = (await countMessages(sqs, dlqUrl)) - visible.length;
-      return visible.filter(notPoison).length + Math.max(0, hidden);
+      const hidden = Math.max(0, (await countMessages(sqs, dlqUrl)) - visible.length);
+      return { left: visible.filter(notPoison).length, hidden };
     };
     for (let round = 1; ; round++) {
       proxy.setRates({ error: o.faults });
@@ -477,23 +480,31 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
         const dlqUrl = stack.deadLetterQueues[service] as string;
         const deadline = Date.now() + 5 * 60_000;
         for (;;) {
-          const left = await waitingIn(dlqUrl);
-          if (left === 0) break;
+          const { left, hidden } = await waitingIn(dlqUrl);
+          if (left === 0 && hidden === 0) break;
           if (Date.now() > deadline)
-            throw new Error(`${left} letters could not be redriven from the ${service} DLQ`);
-          try {
-            redriven += (await redrive(flakySqs, dlqUrl, { filter: notPoison })).moved;
-          } catch {
-            // a receive or delete that failed: the operator runs it again
+            throw new Error(
+              `${left} letters could not be redriven from the ${service} DLQ (${hidden} hidden)`,
+            );
+          // Only what it can see: redriving again now would hide the poison again, and hidden
+          // letters (any of them may not be poison) must reappear before the DLQ counts as done.
+          if (left > 0) {
+            try {
+              redriven += (await redrive(flakySqs, dlqUrl, { filter: notPoison })).moved;
+            } catch {
+              // a receive or delete that failed: the operator runs it again
+            }
           }
-          await sleep(1_000);
+          await sleep(left > 0 ? 1_000 : 5_000);
         }
       }
       proxy.setRates({ error: 0 });
       await waitQuiet('after the redrive');
       let again = 0;
-      for (const service of SERVICES)
-        again += await waitingIn(stack.deadLetterQueues[service] as string);
+      for (const service of SERVICES) {
+        const { left, hidden } = await waitingIn(stack.deadLetterQueues[service] as string);
+        again += left + hidden;
+      }
       o.log(`redrive round ${round}: ${redriven} moved so far, ${again} dead-lettered again`);
       if (again === 0) break;
       if (round === 5) throw new Error(`${again} letters are still dead-lettered after 5 rounds`);
