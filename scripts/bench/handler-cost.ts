@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   DeleteItemCommand,
   DynamoDBClient,
@@ -312,4 +315,34 @@ export async function measureHandlerCost(
     process.env = saved;
     await stub.close();
   }
+}
+
+/**
+ * The same, in a process of its own: the handlers' modules build their AWS clients once per
+ * process, so here they point at the stub and nowhere else — and the caller's point at the emulator.
+ */
+export function measureHandlerCostApart(options: HandlerCostOptions): {
+  consumer: HandlerCost;
+  http: HandlerCost;
+} {
+  const here = fileURLToPath(import.meta.url);
+  const tsx = path.resolve(path.dirname(here), '..', '..', 'node_modules', '.bin', 'tsx');
+  const output = execFileSync(tsx, [here, JSON.stringify(options)], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(output.trim().split('\n').pop() ?? '{}');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  measureHandlerCost(JSON.parse(process.argv[2] ?? '{}') as HandlerCostOptions).then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

@@ -5,7 +5,7 @@ import { topology } from '../../events/topology.ts';
 import { PRICES_USD, usdPerMillion } from './aws-costs.ts';
 import { type ColdImportReport, measureColdImports } from './cold-import.ts';
 import { type EndToEnd, measureEndToEnd } from './end-to-end.ts';
-import { type HandlerCost, measureHandlerCost } from './handler-cost.ts';
+import { type HandlerCost, measureHandlerCostApart } from './handler-cost.ts';
 
 // `npm run bench`: every figure side by side from one run, each beside what it is compared with.
 
@@ -57,7 +57,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     o.log('cold imports (serverless package --stage prod, then fresh node processes) …');
     const coldImport = await measureColdImports({ root: o.root, workDir, runs: o.coldImportRuns });
     o.log(`handler stacks against bare handlers (AWS stubbed at ${o.latencyMs} ms a call) …`);
-    const { consumer, http } = await measureHandlerCost({
+    const { consumer, http } = measureHandlerCostApart({
       latencyMs: o.latencyMs,
       rounds: o.rounds,
       batchSize: 10,
@@ -150,6 +150,11 @@ export function formatBench(r: BenchReport): string {
         `end to end, ${e.calculations} calculations at ${e.concurrency}`,
         `${f1(e.perSecond)} calculations/s, p50 ${e.latencyMs.p50} ms, p99 ${e.latencyMs.p99} ms`,
         `${(e.vsRawBus * 100).toFixed(1)}% of the raw SNS→SQS rate (${f1(e.rawBusPerSecond)} messages/s)`,
+      ],
+      [
+        '  of which POST /calculations (client side)',
+        `p50 ${e.postLatencyMs.p50} ms, p99 ${e.postLatencyMs.p99} ms`,
+        `${f1(r.http.stackMs)} ms in process: the rest is the emulator's API Gateway → Lambda path`,
       ],
       [
         'AWS calls per calculation (functions)',
