@@ -37,7 +37,7 @@ export interface ChaosOptions {
   poison: number;
   /** Probability that an AWS call from a function fails (reset, 500, 503, throttling) while faults are on; webhooks fail (5xx, 429, slow) at the same rate. */
   faults: number;
-  /** Probability of a crash right before a consumer completes its idempotency record. */
+  /** Probability of a crash right before an idempotency record completes, and right after each side effect (publish, write). */
   crashRate: number;
   /** Probability that an AWS call hangs past the function timeout. */
   hangRate: number;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   completesConsumerRecord,
   completesWebhookDelivery,
+  isSideEffect,
   operationOf,
   startFaultProxy,
 } from './fault-proxy.ts';
@@ -33,6 +34,15 @@ describe('fault proxy', () => {
   it('names the operation of JSON and query protocol calls', () => {
     expect(operationOf({ 'x-amz-target': 'DynamoDB_20120810.UpdateItem' }, '')).toBe('UpdateItem');
     expect(operationOf({}, 'Action=Publish&TopicArn=x')).toBe('Publish');
+  });
+
+  it('knows the calls whose effect stays when the caller dies before the answer', () => {
+    expect(['Publish', 'PublishBatch', 'PutItem', 'UpdateItem'].filter(isSideEffect)).toHaveLength(
+      4,
+    );
+    expect(
+      ['GetItem', 'ReceiveMessage', 'ChangeMessageVisibility', 'GetParameter'].some(isSideEffect),
+    ).toBe(false);
   });
 
   it('tells a consumer completing its record from a webhook delivery being recorded', () => {

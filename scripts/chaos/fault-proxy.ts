@@ -7,8 +7,9 @@ import type { AddressInfo, Socket } from 'node:net';
 // DynamoDB, SNS, SQS, SSM — passes through it, and nothing in their bundles knows. Faults:
 // - `error`: an AWS-shaped 500/503 or a throttling answer, or a connection reset;
 // - `crash`: SIGKILL of the calling Lambda process when it is about to mark a consumer's
-//   idempotency record COMPLETED — after every side effect of the record, before its completion:
-//   the hard case for exactly-once;
+//   idempotency record COMPLETED — after every side effect of the record, before its completion —
+//   or right after one of its side effects (a publish, a write) reached AWS, before it hears the
+//   answer: the hard cases for exactly-once, with or without an idempotency record;
 // - `hang`: the call is held past the function timeout, so the invocation times out mid-record.
 // It listens on 127.0.0.1 only and forwards only to the emulator it was given.
 
@@ -20,7 +21,7 @@ export interface FaultProxyOptions {
   port?: number;
   /** Probability that an AWS call gets an error fault (reset, 500, 503, throttling). */
   errorRate?: number;
-  /** Probability that a consumer's idempotency completion is preceded by a crash. */
+  /** Probability of a crash before an idempotency completion, and after each side effect. */
   crashRate?: number;
   /** Probability that a call hangs past the function timeout. */
   hangRate?: number;
@@ -48,6 +49,10 @@ function completedRecordPrefix(operation: string, body: string): string | undefi
   if (operation !== 'UpdateItem' || !body.includes('"COMPLETED"')) return undefined;
   return /"id"\s*:\s*\{\s*"S"\s*:\s*"([^"#]+)#/.exec(body)?.[1];
 }
+
+/** A call whose effect stays when its caller dies before the answer: a crash is injected after it. */
+export const isSideEffect = (operation: string): boolean =>
+  ['Publish', 'PublishBatch', 'PutItem', 'UpdateItem'].includes(operation);
 
 /** A consumer's (or the HTTP API's) record marked COMPLETED: where a crash is injected. */
 export function completesConsumerRecord(operation: string, body: string): boolean {
@@ -158,15 +163,18 @@ export async function startFaultProxy(options: FaultProxyOptions) {
       const key = `${serviceOf(req.headers)}:${operation}`;
       byOperation[key] = (byOperation[key] ?? 0) + 1;
 
-      if (completesConsumerRecord(operation, text) && random() < rates.crash) {
+      /** SIGKILL the caller, if it is one of the processes crashes are meant for. */
+      const crashCaller = () => {
         const pid = pidOfConnection(req.socket.remotePort ?? 0, port, options.crashOnly);
-        if (pid) {
-          injected.crash++;
-          process.kill(pid, 'SIGKILL');
-          req.socket.destroy();
-          return;
-        }
-      }
+        if (!pid) return false;
+        injected.crash++;
+        process.kill(pid, 'SIGKILL');
+        req.socket.destroy();
+        return true;
+      };
+      const completing = completesConsumerRecord(operation, text);
+      if (completing && random() < rates.crash && crashCaller()) return;
+      const crashAfter = !completing && isSideEffect(operation) && random() < rates.crash;
       if (!completesWebhookDelivery(operation, text) && random() < rates.hang) {
         injected.hang++;
         setTimeout(() => req.socket.destroy(), options.hangMs ?? 15_000).unref();
@@ -194,6 +202,10 @@ export async function startFaultProxy(options: FaultProxyOptions) {
           headers: req.headers,
         },
         (answer) => {
+          if (crashAfter && crashCaller()) {
+            answer.resume(); // the effect happened; the caller never hears of it
+            return;
+          }
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
