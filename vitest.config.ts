@@ -25,6 +25,9 @@ export default defineConfig({
             AWS_ACCESS_KEY_ID: 'unit',
             AWS_SECRET_ACCESS_KEY: 'unit',
           },
+          // Some unit tests run generators or the bundler in child processes: on a shared,
+          // loaded machine they need more than vitest's 5 s, though no network.
+          testTimeout: 30_000,
         },
       },
       {

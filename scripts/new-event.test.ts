@@ -49,7 +49,7 @@ describe('npm run new:event', () => {
     expect(asyncApi).toContain('invoice.created v1');
     expect(asyncApi).toContain('calculation.completed v1');
     expect(asyncApi).toContain('calculation.completed v2');
-  });
+  }, 60_000); // two generator runs in child processes; slow on a loaded machine
 
   it('leaves lint, typecheck and the unit tier green', () => {
     for (const [check, result] of Object.entries(fork.checks()))
