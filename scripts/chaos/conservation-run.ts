@@ -13,7 +13,7 @@ import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract } from '../../events/registry.ts';
 import { documentClient, snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { LOCAL_WEBHOOK } from '../emulator/local-env.ts';
-import { tapEvents } from '../local/event-tap.ts';
+import { removeStaleTaps, tapEvents } from '../local/event-tap.ts';
 import { deployLocalStack, localWebhookSecret, serviceName } from '../local/stack.ts';
 import { type ReceivedWebhook, startWebhookReceiver } from '../local/webhook-receiver.ts';
 import {
@@ -211,6 +211,8 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
     for (const url of QueueUrls) await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
 
     // Every event on the bus, to count outcome events per calculation and to re-send some.
+    const stale = await removeStaleTaps(stack.eventsTopicArn, 'chaos-audit-');
+    if (stale) o.log(`removed ${stale} audit queue(s) a killed run left behind`);
     audit = await tapEvents(stack.eventsTopicArn, `chaos-audit-${runId}`);
     const auditUrl = audit.url;
     await sqs.send(
