@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ListQueuesCommand,
   PurgeQueueCommand,
   ReceiveMessageCommand,
@@ -468,19 +469,27 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
     const flakySqs = new SQSClient({ endpoint: proxy.url, maxAttempts: 1 });
     const notPoison = (l: DeadLetter) => !CONTRACT_CODES.has(l.code);
     /**
-     * What a DLQ still holds for the redrive: letters it can see (poison aside), and how many are
-     * hidden — by a redrive whose reveal failed; they reappear when their visibility times out.
+     * What a DLQ still holds for the redrive: how many letters are hidden (by a redrive whose
+     * reveal failed; they reappear when their visibility times out) and, only when none is, the
+     * letters it can see, poison aside. Reading while some are hidden would hide more.
      */
     const waitingIn = async (dlqUrl: string) => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: dlqUrl,
+          AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      const hidden = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+      if (hidden > 0) return { left: 0, hidden };
       const visible = await readDeadLetters(sqs, dlqUrl, { limit: 100_000 });
-      const hidden = Math.max(0, (await countMessages(sqs, dlqUrl)) - visible.length);
-      return { left: visible.filter(notPoison).length, hidden };
+      return { left: visible.filter(notPoison).length, hidden: 0 };
     };
     for (let round = 1; ; round++) {
       proxy.setRates({ error: o.faults });
       for (const service of SERVICES) {
         const dlqUrl = stack.deadLetterQueues[service] as string;
-        const deadline = Date.now() + 5 * 60_000;
+        const deadline = Date.now() + 10 * 60_000;
         for (;;) {
           const { left, hidden } = await waitingIn(dlqUrl);
           if (left === 0 && hidden === 0) break;
