@@ -57,6 +57,11 @@ export const handler = createConsumer({
   // Its one effect that must not repeat, the webhook, is idempotent on its own (deliverOnce);
   // notification.sent gets an id derived from the handled event, so a repeat is deduplicated.
   idempotency: 'handler',
+  // One record at a time: a crash or timeout of the invocation while a delivery sits between the
+  // receiver's answer and its record would send that webhook again (the window every webhook
+  // sender has). Handled concurrently, any batch-mate's crash would open it; one at a time, only
+  // the record's own. Webhook latency, not this, bounds the notifier anyway.
+  concurrent: false,
   logger,
   handle: async (event, { attempt, context }: Delivery) => {
     // A delivery left in progress by a crash or a timeout expires with this invocation, so a

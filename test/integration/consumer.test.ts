@@ -160,9 +160,17 @@ describe('consumer stack against the emulator', () => {
     for (let i = 0; i < 3; i++) await send(queue.url, event);
 
     const { messages, response } = await deliverOnce(queue, handler, { count: 3 });
-
     expect(messages).toHaveLength(3);
-    expect(response.batchItemFailures).toEqual([]);
+    expect(await timesHandled(event.data.calculationId)).toBe(1);
+
+    // Copies handled at the same moment as the first find its idempotency record in progress:
+    // they are retried after the backoff, then answered from the completed record.
+    const waiting = response.batchItemFailures.length;
+    if (waiting) {
+      const again = await deliverOnce(queue, handler, { count: waiting });
+      expect(again.messages).toHaveLength(waiting);
+      expect(again.response.batchItemFailures).toEqual([]);
+    }
     expect(await timesHandled(event.data.calculationId)).toBe(1);
   });
 
