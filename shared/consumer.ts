@@ -3,9 +3,8 @@ import {
   BatchProcessor,
   processPartialResponse,
 } from '@aws-lambda-powertools/batch';
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -72,7 +71,7 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
     );
   }
 
-  const handleRecord = middy(async (event: EventOf<T>, context: RecordContext) => {
+  const handleEvent = async (event: EventOf<T>, context: RecordContext) => {
     const { sqsRecord: record, ...lambdaContext } = context;
     const delivery: Delivery = {
       context: lambdaContext as Context,
@@ -82,11 +81,32 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
     await options.handle(event, delivery);
     // Stored by idempotency as the record's outcome: a marker, not whatever `handle` returned.
     return { handled: true };
-  })
+  };
+  // Powertools' function wrapper, not its Middy middleware: the middleware's onError deleted the
+  // record of a run it had refused as a duplicate — the lock of the run still in progress — so a
+  // third copy ran the handler again (powertools-lambda-typescript#5675, fixed after 2.35.0). The
+  // wrapper deletes a record only when the function it acquired it for throws.
+  const idempotentEvent =
+    idempotency === 'table'
+      ? makeIdempotent(handleEvent, {
+          persistenceStore: new DynamoDBPersistenceLayer({
+            tableName: config.IDEMPOTENCY_TABLE as string,
+            awsSdkV3Client: idempotencyDynamoClient(),
+          }),
+          config: new IdempotencyConfig({
+            eventKeyJmesPath: 'id',
+            throwOnNoIdempotencyKey: true,
+            expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+          }),
+          keyPrefix: options.name,
+        })
+      : handleEvent;
+
+  const handleRecord = middy(idempotentEvent)
     .use(parseCloudEvent({ accepts: options.accepts }))
     .use(recordContext())
-    // onError runs bottom-up: idempotency releases its lock, classifyFailures dead-letters
-    // what must not come back, then retryBackoff schedules the retry of what may.
+    // onError runs bottom-up: classifyFailures dead-letters what must not come back, then
+    // retryBackoff schedules the retry of what may.
     .use(
       retryBackoff({
         baseDelaySeconds: config.RETRY_BASE_DELAY_SECONDS,
@@ -102,22 +122,6 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
         logger,
       }),
     );
-  if (idempotency === 'table') {
-    handleRecord.use(
-      makeHandlerIdempotent({
-        persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: config.IDEMPOTENCY_TABLE as string,
-          awsSdkV3Client: idempotencyDynamoClient(),
-        }),
-        config: new IdempotencyConfig({
-          eventKeyJmesPath: 'id',
-          throwOnNoIdempotencyKey: true,
-          expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
-        }),
-        keyPrefix: options.name,
-      }),
-    );
-  }
 
   const processor = new BatchProcessor(BatchEventType.SQS);
   const handler = middy(

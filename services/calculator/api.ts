@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { v5 as uuidV5 } from 'uuid';
@@ -46,8 +45,11 @@ async function requestCalculation(event: APIGatewayProxyEventV2) {
 
 // A retried POST with the same Idempotency-Key gets the stored answer and publishes nothing;
 // the same key with another body is refused (422). Requests without the header are not deduplicated.
-const idempotentRequestCalculation = middy(requestCalculation).use(
-  makeHandlerIdempotent({
+// Powertools' function wrapper, not its Middy middleware: the middleware deleted the record when
+// it refused a request (a duplicate in progress, another body), so the next retry ran again
+// (powertools-lambda-typescript#5675, fixed after 2.35.0).
+const idempotentRequestCalculation = middy(
+  makeIdempotent(requestCalculation, {
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: config.IDEMPOTENCY_TABLE,
       awsSdkV3Client: idempotencyDynamoClient(),

@@ -152,6 +152,12 @@ describe('calculations end to end (deployed with serverless into the emulator)',
 
     const reused = await send({ operation: 'add', a: '7', b: '9' });
     expect(reused.status).toBe(422);
+    // A refusal keeps the stored answer: another body is refused again, the first one still
+    // answered from it (powertools-lambda-typescript#5675 deleted it at the first refusal).
+    expect((await send({ operation: 'add', a: '7', b: '9' })).status).toBe(422);
+    const again = await send({ operation: 'add', a: '7', b: '8' });
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual(firstBody);
   });
 
   it('refuses bad input with a problem naming the field', async () => {

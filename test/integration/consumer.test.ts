@@ -174,6 +174,43 @@ describe('consumer stack against the emulator', () => {
     expect(await timesHandled(event.data.calculationId)).toBe(1);
   });
 
+  it("keeps the first delivery's idempotency lock when a duplicate is refused while it runs", async () => {
+    // Powertools' Middy middleware deleted the record of whichever invocation refused a duplicate
+    // (aws-powertools/powertools-lambda-typescript#5675): a third copy then ran the handler again.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let calls = 0;
+    const { queue, handler, timesHandled } = await fixture(async () => {
+      calls += 1;
+      if (calls > 1) return; // a second run of the handler is the defect: let it finish
+      started();
+      await gate;
+    });
+    const event = requested();
+
+    // One copy at a time, each received by its own invocation while the first is still running.
+    await send(queue.url, event);
+    const first = deliverOnce(queue, handler, { visibilityTimeout: 30 });
+    await running;
+    await send(queue.url, event);
+    const second = await deliverOnce(queue, handler, { visibilityTimeout: 30 });
+    await send(queue.url, event);
+    const third = await deliverOnce(queue, handler, { visibilityTimeout: 30 });
+    release();
+    await first;
+
+    // Refused while the first runs (the second copy may come back to the third invocation).
+    expect(second.response.batchItemFailures).toHaveLength(second.messages.length);
+    expect(third.response.batchItemFailures).toHaveLength(third.messages.length);
+    expect(await timesHandled(event.data.calculationId)).toBe(1);
+  });
+
   it('dead-letters malformed and permanent failures at once and retries only the transient one', async () => {
     const flakyAttempts = new Map<string, number>();
     const { queue, dlq, handler, timesHandled } = await fixture((event) => {
