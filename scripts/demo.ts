@@ -36,11 +36,18 @@ async function main() {
   const tap = await tapEvents(stack.eventsTopicArn, `demo-tap-${Date.now()}`);
   const tapUrl = tap.url;
 
+  // The local stage's webhook target; when `npm run webhooks` already listens there, use that one.
   const receiver = await startWebhookReceiver({
-    secret: localWebhookSecret(),
+    secret: await localWebhookSecret(),
     host: LOCAL_WEBHOOK.host,
     port: LOCAL_WEBHOOK.port,
     path: LOCAL_WEBHOOK.path,
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    console.log(
+      `   ${LOCAL_WEBHOOK.host}:${LOCAL_WEBHOOK.port} is already taken (by \`npm run webhooks\`, presumably): the webhooks go there, watch them in its window.\n`,
+    );
+    return undefined;
   });
 
   try {
@@ -123,7 +130,7 @@ async function main() {
         pendingIds.delete(id);
       }
     }
-    for (const delivery of receiver.deliveries) {
+    for (const delivery of receiver?.deliveries ?? []) {
       const trace = traces.get(delivery.event?.data.calculationId as string);
       trace?.steps.push({
         at: delivery.receivedAt.getTime(),
@@ -161,7 +168,7 @@ async function main() {
     );
     console.log('  npm run emulator -- stop   # when you are done');
   } finally {
-    await receiver.close();
+    await receiver?.close();
     await tap.remove();
   }
 }

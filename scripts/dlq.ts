@@ -33,14 +33,7 @@ async function main(): Promise<number> {
   const [command, service] = positionals;
   if (!command || !['list', 'redrive', 'purge'].includes(command)) throw new UsageError(usage);
   if (values.stage === 'local') applyLocalAwsEnv();
-  const stack = await stackOutputs(values.stage).catch((error: Error) => {
-    const unreachable = (error as { code?: string }).code === 'ECONNREFUSED';
-    throw new Error(
-      unreachable
-        ? `Cannot reach the emulator at ${process.env.AWS_ENDPOINT_URL}: start it and deploy with \`npm run deploy:local\`.`
-        : `Cannot find the ${values.stage} stack: ${error.message}`,
-    );
-  });
+  const stack = await stackOutputs(values.stage);
   const services = Object.keys(stack.deadLetterQueues);
   if (service !== undefined && !services.includes(service)) {
     throw new UsageError(

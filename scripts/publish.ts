@@ -37,14 +37,7 @@ async function main(): Promise<number> {
   validateData(type as EventType, data);
   // Only the local stage talks to the emulator; other stages use your normal AWS credentials.
   if (values.stage === 'local') applyLocalAwsEnv();
-  const { eventsTopicArn } = await stackOutputs(values.stage).catch((error: Error) => {
-    const unreachable = (error as { code?: string }).code === 'ECONNREFUSED';
-    throw new Error(
-      unreachable
-        ? `Cannot reach the emulator at ${process.env.AWS_ENDPOINT_URL}: start it and deploy with \`npm run deploy:local\``
-        : `Cannot find the ${values.stage} stack: ${error.message}`,
-    );
-  });
+  const { eventsTopicArn } = await stackOutputs(values.stage);
   const publisher = createPublisher({ topicArn: eventsTopicArn, source: 'cli' });
   const event = await publisher.publish(type as EventType, data as never);
   console.log(event.id);

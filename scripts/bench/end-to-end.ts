@@ -108,21 +108,24 @@ export async function measureEndToEnd({
     target: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
     port: PROXY_PORT,
   });
-  const receiver = await startWebhookReceiver({
-    secret: localWebhookSecret(),
-    host: LOCAL_WEBHOOK.host,
-    port: RECEIVER_PORT,
-    path: LOCAL_WEBHOOK.path,
-  });
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>> | undefined;
   try {
     log('deploying stage bench (functions call AWS through a counting proxy) …');
     const stack = await deployLocalStack({
       quiet: true,
       stage: 'bench',
-      webhookUrl: receiver.url,
+      webhookUrl: `http://${LOCAL_WEBHOOK.host}:${RECEIVER_PORT}${LOCAL_WEBHOOK.path}`,
       functionsAwsEndpoint: proxy.url,
     });
     if (!stack.apiUrl) throw new Error('Stage bench has no HTTP API');
+    // Its secret lives in the emulator, so the receiver starts once the stage is deployed.
+    const webhooks = await startWebhookReceiver({
+      secret: await localWebhookSecret('bench'),
+      host: LOCAL_WEBHOOK.host,
+      port: RECEIVER_PORT,
+      path: LOCAL_WEBHOOK.path,
+    });
+    receiver = webhooks;
     // Warm every function once, then count from zero.
     const post = async () => {
       for (let attempt = 1; ; attempt++) {
@@ -138,7 +141,7 @@ export async function measureEndToEnd({
     };
     const warm = await post();
     const notified = (id: string) =>
-      receiver.deliveries.some((d) => d.status === 200 && d.event?.data.calculationId === id);
+      webhooks.deliveries.some((d) => d.status === 200 && d.event?.data.calculationId === id);
     for (let waited = 0; !notified(warm); waited += 200) {
       if (waited > 60_000) throw new Error('The warm-up calculation was never notified');
       await sleep(200);
@@ -161,7 +164,7 @@ export async function measureEndToEnd({
     while (firstDelivery.size < sentAt.size) {
       if (Date.now() > deadline)
         throw new Error(`${sentAt.size - firstDelivery.size} calculations never notified`);
-      for (const d of receiver.deliveries) {
+      for (const d of webhooks.deliveries) {
         const id = d.event?.data.calculationId as string | undefined;
         if (d.status === 200 && id && sentAt.has(id) && !firstDelivery.has(id))
           firstDelivery.set(id, d.receivedAt.getTime() - performance.timeOrigin);
@@ -201,7 +204,7 @@ export async function measureEndToEnd({
       awsCallsPerCalculationTotal: Number(total.toFixed(2)),
     };
   } finally {
-    await receiver.close();
+    await receiver?.close();
     await proxy.close();
   }
 }

@@ -171,37 +171,42 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
   const webhookFaults = { http500: 0, http503: 0, http429: 0, slow: 0, outage: 0 };
   let webhookFaultRate = 0;
   let outageUntil = 0;
-  const receiver = await startWebhookReceiver({
-    secret: localWebhookSecret(),
-    host: LOCAL_WEBHOOK.host,
-    port: RECEIVER_PORT,
-    path: LOCAL_WEBHOOK.path,
-    respond: async () => {
-      if (Date.now() < outageUntil) {
-        webhookFaults.outage++;
-        return 503;
-      }
-      if (random() >= webhookFaultRate) return 200;
-      const kind =
-        (['http500', 'http503', 'http429', 'slow'] as const)[Math.floor(random() * 4)] ?? 'http500';
-      webhookFaults[kind]++;
-      if (kind === 'slow') {
-        await sleep(4_000); // past the notifier's 3 s timeout: it has given up; not accepted
-        return 504;
-      }
-      return kind === 'http500' ? 500 : kind === 'http503' ? 503 : 429;
-    },
-  });
+  // Started once the stage is deployed: its secret lives in the emulator.
+  const startReceiver = async () =>
+    startWebhookReceiver({
+      secret: await localWebhookSecret(o.stage),
+      host: LOCAL_WEBHOOK.host,
+      port: RECEIVER_PORT,
+      path: LOCAL_WEBHOOK.path,
+      respond: async () => {
+        if (Date.now() < outageUntil) {
+          webhookFaults.outage++;
+          return 503;
+        }
+        if (random() >= webhookFaultRate) return 200;
+        const kind =
+          (['http500', 'http503', 'http429', 'slow'] as const)[Math.floor(random() * 4)] ??
+          'http500';
+        webhookFaults[kind]++;
+        if (kind === 'slow') {
+          await sleep(4_000); // past the notifier's 3 s timeout: it has given up; not accepted
+          return 504;
+        }
+        return kind === 'http500' ? 500 : kind === 'http503' ? 503 : 429;
+      },
+    });
   let audit: Awaited<ReturnType<typeof tapEvents>> | undefined;
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   try {
     o.log(`deploying stage ${o.stage} (functions call AWS through ${proxy.url}) …`);
     const stack = await deployLocalStack({
       quiet: true,
       stage: o.stage,
-      webhookUrl: receiver.url,
+      webhookUrl: `http://${LOCAL_WEBHOOK.host}:${RECEIVER_PORT}${LOCAL_WEBHOOK.path}`,
       functionsAwsEndpoint: proxy.url,
     });
     if (!stack.apiUrl) throw new Error(`Stage ${o.stage} has no HTTP API`);
+    receiver = await startReceiver();
     const sqs = sqsClient();
     const queuePrefix = `${serviceName()}-${o.stage}-`;
     const { QueueUrls = [] } = await sqs.send(
@@ -624,7 +629,7 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
     };
   } finally {
     await audit?.remove();
-    await receiver.close();
+    await receiver?.close();
     await proxy.close();
   }
 }

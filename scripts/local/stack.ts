@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  GetParameterCommand,
+  ParameterAlreadyExists,
+  ParameterNotFound,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { startEmulator } from '../emulator/emulator.ts';
 import {
   applyLocalAwsEnv,
@@ -14,7 +20,6 @@ import {
 } from '../emulator/local-env.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const secretFile = path.join(root, '.emulator', 'webhook-secret');
 
 /** The service name, read from serverless.yml (its one definition). */
 export function serviceName(): string {
@@ -28,15 +33,53 @@ export function serviceName(): string {
 export const stackName = (stage: string) => `${serviceName()}-${stage}`;
 
 /**
- * The local webhook target's Standard Webhooks secret: generated once per checkout into the
- * git-ignored .emulator folder, so no secret is ever committed.
+ * A script's AWS failure, in one sentence when the cause is that no emulator answers at the
+ * endpoint (the SDK's connection error says only `ECONNREFUSED`).
  */
-export function localWebhookSecret(): string {
-  if (!existsSync(secretFile)) {
-    mkdirSync(path.dirname(secretFile), { recursive: true });
-    writeFileSync(secretFile, `whsec_${randomBytes(24).toString('base64')}`, { mode: 0o600 });
+export function explainAwsError(error: unknown): Error {
+  const code = (error as { code?: string } | undefined)?.code;
+  if ((code === 'ECONNREFUSED' || code === 'ECONNRESET') && process.env.AWS_ENDPOINT_URL) {
+    return new Error(
+      `No emulator answers at ${process.env.AWS_ENDPOINT_URL}: start one with \`npm run emulator -- start\` (or \`npm run deploy:local\`, which also deploys the stack).`,
+    );
   }
-  return readFileSync(secretFile, 'utf8').trim();
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The SSM parameter holding a stage's local webhook secret (the notifier reads the same one). */
+export const localWebhookSecretName = (stage = 'local') =>
+  `/${serviceName()}/${stage}/webhooks/${LOCAL_WEBHOOK.name}`;
+
+/**
+ * The local webhook target's Standard Webhooks secret for an emulator stage. Its one source of
+ * truth is the emulator's SSM parameter the deployed notifier reads: created once (random) by
+ * whoever needs it first and never overwritten, so every checkout sharing the emulator, and a
+ * checkout after `git clean`, signs and verifies with the same secret. No secret is ever on disk.
+ */
+export async function localWebhookSecret(stage = 'local'): Promise<string> {
+  applyLocalAwsEnv();
+  const ssm = new SSMClient({});
+  const Name = localWebhookSecretName(stage);
+  const read = async () =>
+    (await ssm.send(new GetParameterCommand({ Name, WithDecryption: true }))).Parameter?.Value;
+  try {
+    try {
+      const existing = await read();
+      if (existing) return existing;
+    } catch (error) {
+      if (!(error instanceof ParameterNotFound)) throw error;
+    }
+    const Value = `whsec_${randomBytes(24).toString('base64')}`;
+    try {
+      await ssm.send(new PutParameterCommand({ Name, Value, Type: 'SecureString' }));
+      return Value;
+    } catch (error) {
+      if (!(error instanceof ParameterAlreadyExists)) throw error;
+      return (await read()) ?? Value; // another checkout created it a moment ago
+    }
+  } catch (error) {
+    throw explainAwsError(error);
+  }
 }
 
 export interface StackOutputs {
@@ -56,7 +99,15 @@ const serviceOf = (id: string) =>
 /** Read what the deployed stack exposes. On an emulator the API is reached through its endpoint. */
 export async function stackOutputs(stage = 'local'): Promise<StackOutputs> {
   const cfn = new CloudFormationClient({});
-  const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName(stage) }));
+  const { Stacks } = await cfn
+    .send(new DescribeStacksCommand({ StackName: stackName(stage) }))
+    .catch((error: unknown) => {
+      const explained = explainAwsError(error);
+      if (explained !== error) throw explained;
+      throw new Error(
+        `Cannot find the ${stage} stack (${explained.message}); deploy it first (${stage === 'local' ? 'npm run deploy:local' : `npx serverless deploy --stage ${stage}`}).`,
+      );
+    });
   const outputs = Object.fromEntries(
     (Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
   );
@@ -137,14 +188,7 @@ export async function deployLocalStack({
 }: LocalDeployOptions = {}): Promise<StackOutputs> {
   await startEmulator((line) => quiet || console.log(line));
   applyLocalAwsEnv();
-  await new SSMClient({}).send(
-    new PutParameterCommand({
-      Name: `/${serviceName()}/${stage}/webhooks/${LOCAL_WEBHOOK.name}`,
-      Type: 'SecureString',
-      Value: localWebhookSecret(),
-      Overwrite: true,
-    }),
-  );
+  await localWebhookSecret(stage); // created if this emulator has none yet, never replaced
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...localAwsEnv(),

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract } from '../../events/registry.ts';
 import { LOCAL_WEBHOOK } from '../../scripts/emulator/local-env.ts';
+import { localWebhookSecretName } from '../../scripts/local/stack.ts';
 import { startWebhookReceiver } from '../../scripts/local/webhook-receiver.ts';
 import { snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { createPublisher } from '../../shared/publisher.ts';
-import { eventually, holdsFor } from '../support/poll.ts';
+import { eventually, holdsFor, WaitingCannotHelp } from '../support/poll.ts';
 import {
   createQueue,
   deleteCreatedResources,
@@ -40,8 +41,15 @@ afterAll(async () => {
   await deleteCreatedResources();
 });
 
-const webhooksFor = (calculationId: string) =>
-  receiver.deliveries.filter((d) => d.event?.data.calculationId === calculationId);
+const webhooksFor = (calculationId: string) => {
+  const rejected = receiver.deliveries.find((d) => d.verificationError);
+  if (rejected) {
+    throw new WaitingCannotHelp(
+      `The webhook receiver rejected a delivery (401, ${rejected.verificationError}): the deployed notifier signs with another secret than the emulator's ${localWebhookSecretName(stack.stage)}`,
+    );
+  }
+  return receiver.deliveries.filter((d) => d.event?.data.calculationId === calculationId);
+};
 
 async function post(body: unknown) {
   const response = await fetch(`${stack.apiUrl}/calculations`, {

@@ -35,7 +35,7 @@ export default async function setup(project: TestProject) {
       `[e2e] deployed stage "${stack.stage}" in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     project.provide('stack', stack);
-    project.provide('webhookSecret', localWebhookSecret());
+    project.provide('webhookSecret', await localWebhookSecret(stack.stage));
   }
 
   return async () => {

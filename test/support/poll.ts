@@ -1,6 +1,12 @@
+/** Thrown by a check when waiting longer cannot help: `eventually` fails with it at once. */
+export class WaitingCannotHelp extends Error {
+  override name = 'WaitingCannotHelp';
+}
+
 /**
  * Call `check` until it returns something other than undefined, or fail at the deadline with
- * what was last seen. Tests poll for outcomes instead of sleeping.
+ * what was last seen (at once when the check throws WaitingCannotHelp). Tests poll for outcomes
+ * instead of sleeping.
  */
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
@@ -13,6 +19,7 @@ export async function eventually<T>(
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof WaitingCannotHelp) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {
