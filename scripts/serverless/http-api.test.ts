@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { addJwtAuthorizer, throttleStage } from './http-api.ts';
+
+const service = (httpApi: object, resources: Record<string, object> = {}) => ({
+  custom: { httpApi },
+  provider: { compiledCloudFormationTemplate: { Resources: resources } },
+  functions: {
+    api: { events: [{ httpApi: { method: 'POST', path: '/orders' } }, { sqs: 'arn' }] },
+    reader: { events: [{ httpApi: 'GET /orders/{id}' }] },
+  },
+});
+
+describe('custom.httpApi', () => {
+  it('puts a JWT authorizer on every route once an issuer is set', () => {
+    const s = service({ jwt: { issuer: 'https://issuer.example', audience: 'app-1, app-2' } });
+    expect(addJwtAuthorizer(s)).toBe(true);
+    expect(s.functions.api.events[0]).toEqual({
+      httpApi: { method: 'POST', path: '/orders', authorizer: { name: 'jwt' } },
+    });
+    expect(s.functions.reader.events[0]).toEqual({
+      httpApi: { method: 'GET', path: '/orders/{id}', authorizer: { name: 'jwt' } },
+    });
+    expect(s.functions.api.events[1]).toEqual({ sqs: 'arn' });
+    expect((s.provider as { httpApi?: object }).httpApi).toEqual({
+      authorizers: {
+        jwt: {
+          type: 'jwt',
+          identitySource: '$request.header.Authorization',
+          issuerUrl: 'https://issuer.example',
+          audience: ['app-1', 'app-2'],
+        },
+      },
+    });
+  });
+
+  it('adds no authorizer without an issuer, and refuses an issuer without audience', () => {
+    const off = service({ jwt: { issuer: '', audience: '' } });
+    expect(addJwtAuthorizer(off)).toBe(false);
+    expect(off.functions.api.events[0]).toEqual({ httpApi: { method: 'POST', path: '/orders' } });
+    expect(() =>
+      addJwtAuthorizer(service({ jwt: { issuer: 'https://issuer.example', audience: ' ' } })),
+    ).toThrow('the issuer https://issuer.example needs an audience (param apiJwtAudience)');
+  });
+
+  it('throttles the API stage, and leaves a template without HTTP API alone', () => {
+    const stage = { Properties: { DefaultRouteSettings: { DetailedMetricsEnabled: false } } };
+    const s = service({ throttle: { burstLimit: 100, rateLimit: 50 } }, { HttpApiStage: stage });
+    expect(throttleStage(s)).toBe(true);
+    expect(stage.Properties.DefaultRouteSettings).toEqual({
+      DetailedMetricsEnabled: false,
+      ThrottlingBurstLimit: 100,
+      ThrottlingRateLimit: 50,
+    });
+    expect(throttleStage(service({ throttle: { burstLimit: 1, rateLimit: 1 } }))).toBe(false);
+  });
+});

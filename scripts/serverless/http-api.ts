@@ -1,0 +1,126 @@
+// A Serverless Framework plugin (serverless.yml → plugins) for what the framework's `httpApi`
+// cannot say from stage params alone, driven by `custom.httpApi`:
+// - `throttle: { burstLimit, rateLimit }` → the API stage's default route throttling (the
+//   framework has no setting for it);
+// - `jwt: { issuer, audience }` → a JWT authorizer on every HTTP route when `issuer` is set, none
+//   when it is empty (the emulator stages): a stage turns authentication on with params only;
+//   `audience` is a comma-separated list (params from the command line are strings).
+// Nothing happens in a service without HTTP functions (a fork after `remove:examples`).
+
+export interface HttpApiSettings {
+  throttle?: { burstLimit: number; rateLimit: number };
+  jwt?: { issuer?: string; audience?: string };
+}
+
+type HttpApiEvent = { httpApi?: Record<string, unknown> | string };
+interface Serverless {
+  configSchemaHandler: { defineCustomProperties(schema: object): void };
+  service: {
+    custom?: { httpApi?: HttpApiSettings };
+    provider: {
+      httpApi?: { authorizers?: Record<string, unknown> };
+      compiledCloudFormationTemplate: {
+        Resources: Record<string, { Properties?: Record<string, unknown> }>;
+      };
+    };
+    functions?: Record<string, { events?: HttpApiEvent[] }>;
+  };
+}
+
+export const JWT_AUTHORIZER = 'jwt';
+
+/** Put the JWT authorizer on every httpApi event, when an issuer is configured. */
+export function addJwtAuthorizer(service: Serverless['service']): boolean {
+  const jwt = service.custom?.httpApi?.jwt;
+  if (!jwt?.issuer) return false;
+  const audience = (jwt.audience ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (!audience.length) {
+    throw new Error(
+      `custom.httpApi.jwt: the issuer ${jwt.issuer} needs an audience (param apiJwtAudience)`,
+    );
+  }
+  let routes = 0;
+  for (const fn of Object.values(service.functions ?? {})) {
+    for (const event of fn.events ?? []) {
+      if (!event.httpApi) continue;
+      const route =
+        typeof event.httpApi === 'string'
+          ? { method: event.httpApi.split(' ')[0], path: event.httpApi.split(' ')[1] }
+          : event.httpApi;
+      event.httpApi = { ...route, authorizer: { name: JWT_AUTHORIZER } };
+      routes++;
+    }
+  }
+  if (!routes) return false;
+  service.provider.httpApi = {
+    ...service.provider.httpApi,
+    authorizers: {
+      ...service.provider.httpApi?.authorizers,
+      [JWT_AUTHORIZER]: {
+        type: 'jwt',
+        identitySource: '$request.header.Authorization',
+        issuerUrl: jwt.issuer,
+        audience,
+      },
+    },
+  };
+  return true;
+}
+
+/** Throttle the API stage's default route settings, if the template has an API stage. */
+export function throttleStage(service: Serverless['service']): boolean {
+  const throttle = service.custom?.httpApi?.throttle;
+  const stage = service.provider.compiledCloudFormationTemplate.Resources.HttpApiStage;
+  if (!throttle || !stage) return false;
+  stage.Properties = {
+    ...stage.Properties,
+    DefaultRouteSettings: {
+      ...(stage.Properties?.DefaultRouteSettings as object | undefined),
+      ThrottlingBurstLimit: throttle.burstLimit,
+      ThrottlingRateLimit: throttle.rateLimit,
+    },
+  };
+  return true;
+}
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    throttle: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['burstLimit', 'rateLimit'],
+      properties: {
+        burstLimit: { type: 'integer', minimum: 1 },
+        rateLimit: { type: 'number', minimum: 1 },
+      },
+    },
+    jwt: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        issuer: { type: 'string', pattern: '^(https://.+)?$' },
+        audience: { type: 'string' },
+      },
+    },
+  },
+};
+
+export default class HttpApi {
+  hooks: Record<string, () => void>;
+  constructor(serverless: Serverless) {
+    serverless.configSchemaHandler.defineCustomProperties({ properties: { httpApi: schema } });
+    this.hooks = {
+      initialize: () => {
+        addJwtAuthorizer(serverless.service);
+      },
+      'after:package:compileEvents': () => {
+        throttleStage(serverless.service);
+      },
+    };
+  }
+}
