@@ -24,6 +24,7 @@ export default defineConfig({
             AWS_REGION: 'us-east-1',
             AWS_ACCESS_KEY_ID: 'unit',
             AWS_SECRET_ACCESS_KEY: 'unit',
+            POWERTOOLS_METRICS_DISABLED: 'true', // EMF lines would bury the test output
           },
           // Some unit tests run generators or the bundler in child processes: on a shared,
           // loaded machine they need more than vitest's 5 s, though no network.
@@ -38,6 +39,7 @@ export default defineConfig({
           env: {
             ...localAwsEnv(),
             POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+            POWERTOOLS_METRICS_DISABLED: 'true', // EMF lines would bury the test output
           },
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -12,9 +12,10 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { EventOf, EventType } from '../events/registry.ts';
 import { idempotencyDynamoClient } from './aws/clients.ts';
 import { ConfigError, type ConsumerConfig, consumerConfigShape, loadConfig } from './config.ts';
-import { runInRecordScope } from './event-scope.ts';
+import { currentEvent, runInRecordScope } from './event-scope.ts';
 import { createLogger } from './logger.ts';
-import { classifyFailures } from './middleware/classify-failures.ts';
+import { OutcomeTally } from './metrics.ts';
+import { classifyFailures, type DeadLettered } from './middleware/classify-failures.ts';
 import { parseCloudEvent } from './middleware/parse-cloud-event.ts';
 import { recordContext } from './middleware/record-context.ts';
 import { retryBackoff } from './middleware/retry-backoff.ts';
@@ -60,6 +61,8 @@ export interface ConsumerOptions<T extends EventType> {
  * Per record, a Middy pipeline: parse & validate → record scope → classify failures (permanent →
  * DLQ now, transient → retry with backoff) → Powertools idempotency (consumer + event id, in
  * DynamoDB), unless the handler declares itself idempotent.
+ * Per invocation, one EMF metrics document per event type: events handled, retried,
+ * dead-lettered and duplicates suppressed (shared/metrics.ts).
  */
 export function createConsumer<T extends EventType>(options: ConsumerOptions<T>) {
   const config = options.config ?? loadConfig(consumerConfigShape);
@@ -71,8 +74,12 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
     );
   }
 
+  // Records whose handler ran in this invocation: one that ends handled without it was answered
+  // from its idempotency record, a duplicate suppressed.
+  const ran = new WeakSet<SQSRecord>();
   const handleEvent = async (event: EventOf<T>, context: RecordContext) => {
     const { sqsRecord: record, ...lambdaContext } = context;
+    ran.add(record);
     const delivery: Delivery = {
       context: lambdaContext as Context,
       record,
@@ -124,27 +131,47 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
     );
 
   const processor = new BatchProcessor(BatchEventType.SQS);
-  const handler = middy(
-    (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-      processPartialResponse(
+  const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const outcomes = new OutcomeTally();
+    try {
+      return await processPartialResponse(
         event,
         (record: SQSRecord) =>
-          // The pipeline swaps the SQS record for its CloudEvent, so its declared event type is the latter.
-          runInRecordScope(() =>
-            handleRecord(record as never, {
-              ...context,
-              getRemainingTimeInMillis: () => context.getRemainingTimeInMillis(),
-              sqsRecord: record,
-            }),
-          ),
+          runInRecordScope(async () => {
+            // Named by its accepted type once parsed; what never parsed has no type to trust.
+            const typeOf = () => currentEvent()?.type ?? 'unparsed';
+            try {
+              // The pipeline swaps the SQS record for its CloudEvent, so its declared event type is the latter.
+              const result = (await handleRecord(record as never, {
+                ...context,
+                getRemainingTimeInMillis: () => context.getRemainingTimeInMillis(),
+                sqsRecord: record,
+              })) as { handled: true } | DeadLettered;
+              outcomes.add(
+                typeOf(),
+                'deadLettered' in result
+                  ? 'deadLettered'
+                  : ran.has(record)
+                    ? 'handled'
+                    : 'duplicate',
+              );
+              return result;
+            } catch (error) {
+              outcomes.add(typeOf(), 'retried');
+              throw error;
+            }
+          }),
         processor,
         {
           context,
           processInParallel: options.concurrent ?? true,
           throwOnFullBatchFailure: false,
         },
-      ),
-  ).use(injectLambdaContext(logger, { resetKeys: true }));
+      );
+    } finally {
+      outcomes.publish(config.SERVICE_NAME, options.name);
+    }
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
   // What it consumes, for checks against events/topology.json and the queue's filter policy.
   return Object.assign(handler, {
     consumer: { name: options.name, accepts: options.accepts, idempotency },

@@ -40,6 +40,8 @@ const ENV = {
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_METRICS_NAMESPACE: 'bench',
+  POWERTOOLS_METRICS_DISABLED: 'false', // EMF documents are part of what the stack costs
 };
 
 export interface HandlerCost {

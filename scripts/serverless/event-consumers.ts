@@ -13,11 +13,14 @@
 //                           (when it publishes), plus the entry's own `statements` — nothing more
 //   <name>Worker            the function: partial batch responses, retry settings in its env
 //   Output <Name>DeadLetterQueueUrl
+//   Dashboard               once per stage: a row per consumer, webhooks, HTTP API, functions
+//                           (scripts/serverless/dashboard.ts)
 //
 // It runs at `initialize` (before any command), when every variable is resolved, and uses the
 // building blocks serverless.yml declares in `custom.iam` and `custom.dlqAlarm`.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { dashboardBody } from './dashboard.ts';
 
 export interface RetrySchedule {
   /** Delay before the first retry; doubles with every receive. */
@@ -315,4 +318,26 @@ function addConsumers(serverless: Serverless): void {
     Object.assign(service.resources.Resources, consumer.resources);
     Object.assign(service.resources.Outputs, consumer.outputs);
   }
+  const consumers = Object.entries(service.custom.consumers ?? {});
+  if (!consumers.length) return;
+  const functions = Object.entries(service.functions) as Array<
+    [string, { events?: Array<Record<string, unknown>> }]
+  >;
+  const body = dashboardBody({
+    namespace: `${service.service}/${service.provider.stage}`,
+    prefix: `${service.service}-${service.provider.stage}`,
+    consumers: consumers.map(([name]) => name),
+    functions: functions.map(([name]) => name),
+    httpApi: functions.some(([, fn]) => fn.events?.some((e) => 'httpApi' in e))
+      ? 'HttpApi'
+      : undefined,
+    webhooks: consumers.some(([, entry]) => entry.environment?.WEBHOOK_TARGETS !== undefined),
+  });
+  service.resources.Resources.Dashboard = {
+    Type: 'AWS::CloudWatch::Dashboard',
+    Properties: {
+      DashboardName: `${service.service}-${service.provider.stage}`,
+      DashboardBody: { 'Fn::Sub': JSON.stringify(body) },
+    },
+  };
 }

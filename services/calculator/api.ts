@@ -66,4 +66,5 @@ const idempotentRequestCalculation = middy(
 export const handler = createHttpApi(
   [{ method: 'POST', path: '/calculations', handler: idempotentRequestCalculation }],
   logger,
+  config.SERVICE_NAME,
 );

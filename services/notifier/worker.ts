@@ -4,7 +4,9 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { EventOf } from '../../events/registry.ts';
 import { idempotencyDynamoClient, ssmClient } from '../../shared/aws/clients.ts';
 import { createConsumer, type Delivery } from '../../shared/consumer.ts';
+import { PermanentError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { publishCounts } from '../../shared/metrics.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { notifierConfig, type WebhookTarget } from './config.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
@@ -30,7 +32,20 @@ async function deliver({ target, event }: Notification) {
     maxAge: 300,
   });
   if (!secret) throw new Error(`No webhook secret for target "${target.name}"`);
-  return deliverWebhook(target, event, { secret, timeoutMs: config.WEBHOOK_TIMEOUT_MS });
+  // Delivery outcomes per target: accepted, refused for good (4xx), or to be retried.
+  const count = (metric: string) =>
+    publishCounts(config.SERVICE_NAME, { target: target.name }, { [metric]: 1 });
+  try {
+    const delivered = await deliverWebhook(target, event, {
+      secret,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    });
+    count('WebhooksDelivered');
+    return delivered;
+  } catch (error) {
+    count(error instanceof PermanentError ? 'WebhooksRejected' : 'WebhooksFailed');
+    throw error;
+  }
 }
 
 // Once per (event, target): when one of several targets fails, or anything after the delivery

@@ -25,4 +25,5 @@ async function getCalculation(event: APIGatewayProxyEventV2) {
 export const handler = createHttpApi(
   [{ method: 'GET', path: '/calculations/{id}', handler: getCalculation }],
   logger,
+  config.SERVICE_NAME,
 );

@@ -18,6 +18,7 @@ const api = createHttpApi(
     },
   ],
   new Logger({ logLevel: 'SILENT' }),
+  'test',
 );
 const context = { getRemainingTimeInMillis: () => 3000, functionName: 'fuzz' } as Context;
 

@@ -30,6 +30,7 @@ const api = createHttpApi(
     },
   ],
   new Logger({ logLevel: 'SILENT' }),
+  'test',
 );
 
 const request = (method: string, path: string, body?: string, contentType = 'application/json') =>

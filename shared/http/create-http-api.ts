@@ -2,7 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler, { type Route } from '@middy/http-router';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { publishCounts } from '../metrics.ts';
 import { HttpProblem } from './problem.ts';
 import { problemDetails } from './problem-details.ts';
 
@@ -32,9 +33,20 @@ function routeNotFound(routes: HttpRoute[]) {
 /**
  * An API Gateway HTTP API handler from a list of routes, routed by Middy's http-router.
  * Unknown routes answer 404, wrong methods 405, and every error is application/problem+json.
+ * Each answer counts as `HttpResponses` (EMF) by route and status class, under `service`.
  */
-export function createHttpApi(routes: HttpRoute[], logger: Logger) {
-  return middy(httpRouterHandler({ routes, notFoundResponse: routeNotFound(routes) }))
+export function createHttpApi(routes: HttpRoute[], logger: Logger, service: string) {
+  const handler = middy(httpRouterHandler({ routes, notFoundResponse: routeNotFound(routes) }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(problemDetails({ logger }));
+  // Responses per route and status class, as an EMF metric: the final answer, problems included.
+  return async (event: APIGatewayProxyEventV2, context: Context) => {
+    const response = (await handler(event, context)) as { statusCode?: number };
+    publishCounts(
+      service,
+      { route: event.routeKey ?? 'unknown', status: `${String(response.statusCode ?? 200)[0]}xx` },
+      { HttpResponses: 1 },
+    );
+    return response;
+  };
 }

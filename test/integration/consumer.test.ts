@@ -25,12 +25,12 @@ afterAll(deleteCreatedResources);
 type Requested = EventOf<'calculation.requested'>;
 
 /** A fixture consumer whose side effect is a counter per calculation in DynamoDB. */
-async function fixture(handle?: (event: Requested) => Promise<void> | void) {
+async function fixture(handle?: (event: Requested) => Promise<void> | void, name = 'fixture') {
   const { queue, dlq } = await createQueueWithDlq('consumer');
   const effectsTable = await createTable('effects', 'calculationId');
   const idempotencyTable = await createTable('idempotency');
   const handler = createConsumer({
-    name: 'fixture',
+    name,
     accepts: ['calculation.requested'],
     config: {
       SERVICE_NAME: 'fixture',
@@ -373,5 +373,56 @@ describe('consumer stack against the emulator', () => {
       expect(effect).toMatchObject({ correlationid: cause.correlationid, causationid: cause.id });
       expect(await timesHandled(cause.data.calculationId)).toBe(1);
     }
+  });
+  it("counts each record's outcome as EMF metrics per consumer and event type", async () => {
+    // Metrics are off in the test tiers (stdout stays readable); on for this consumer only.
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const attempts = new Map<string, number>();
+    const consumer = `metrics-${randomUUID().slice(0, 8)}`;
+    const { queue, handler } = await fixture((event) => {
+      if (event.data.a !== '7') return;
+      attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
+      throw new Error('downstream timed out'); // transient: retried
+    }, consumer);
+    const good = requested();
+    for (const body of [good, 'this is { not json', requested('7')]) await send(queue.url, body);
+
+    const documents: Array<Record<string, unknown>> = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => {
+      for (const line of String(chunk).split('\n')) {
+        if (line.includes('"_aws"')) documents.push(JSON.parse(line));
+      }
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await deliverOnce(queue, handler, { count: 3 });
+      await send(queue.url, good); // the same event again, after it was handled
+      await deliverOnce(queue, handler, { count: 1, visibilityTimeout: 30 });
+    } finally {
+      process.stdout.write = write;
+      delete process.env.POWERTOOLS_METRICS_DISABLED;
+    }
+
+    const total = (eventType: string, metric: string) =>
+      documents
+        .filter((d) => d.consumer === consumer && d.eventType === eventType)
+        .reduce((sum, d) => sum + Number(d[metric] ?? 0), 0);
+    expect(total('calculation.requested', 'EventsHandled')).toBe(1);
+    // The failing one may come back within the second invocation: retried once per attempt.
+    expect(total('calculation.requested', 'EventsRetried')).toBe(
+      [...attempts.values()].reduce((a, b) => a + b, 0),
+    );
+    expect(attempts.size).toBe(1);
+    expect(total('calculation.requested', 'DuplicatesSuppressed')).toBe(1);
+    expect(total('unparsed', 'EventsDeadLettered')).toBe(1);
+    expect(documents[0]).toMatchObject({
+      service: 'fixture',
+      _aws: {
+        CloudWatchMetrics: [
+          { Dimensions: [expect.arrayContaining(['service', 'consumer', 'eventType'])] },
+        ],
+      },
+    });
   });
 });
