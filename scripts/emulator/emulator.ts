@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ensurePythonPackages, PythonMissingError } from '../python-venv.ts';
 import { LOCAL_AWS_ENV, LOCAL_ENDPOINT } from './local-env.ts';
 
@@ -40,12 +41,32 @@ export class EmulatorError extends Error {
   override name = 'EmulatorError';
 }
 
+/**
+ * Whether an AWS-compatible endpoint answers: LocalStack's and MiniStack's health path where
+ * present, otherwise a harmless AWS call (SQS ListQueues), so any emulator works — moto server
+ * has no health path.
+ */
 export async function isHealthy(endpoint: string, timeoutMs = 1500): Promise<boolean> {
   try {
     const res = await fetch(new URL('/_localstack/health', endpoint), {
       signal: AbortSignal.timeout(timeoutMs),
     });
-    return res.ok;
+    if (res.ok) return true;
+  } catch {
+    return false; // nothing listens
+  }
+  try {
+    const sqs = new SQSClient({
+      endpoint,
+      region: LOCAL_AWS_ENV.AWS_REGION,
+      credentials: {
+        accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+        secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+      },
+      maxAttempts: 1,
+    });
+    await sqs.send(new ListQueuesCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    return true;
   } catch {
     return false;
   }
