@@ -1,6 +1,6 @@
 #!/usr/bin/env tsx
-// `npm run lint:iac`: package the template for `dev` and `prod` (offline) and check it with the
-// tools that know AWS's rules — cfn-lint (what CloudFormation accepts) and checkov (security
+// `npm run lint:iac`: package the template for `dev`, `prod` and prod with its opt-ins (offline)
+// and check it with the tools that know AWS's rules — cfn-lint (what CloudFormation accepts) and checkov (security
 // practice). Any error, warning or failed check fails the command. Both tools are pinned and live
 // in their own venv (.tools/iac): checkov's pins conflict with MiniStack's, so they cannot share one.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,21 @@ import { fileURLToPath } from 'node:url';
 import { ensurePythonPackages } from './python-venv.ts';
 
 export const IAC_TOOLS = ['cfn-lint==1.58.0', 'checkov==3.3.30'] as const;
-const STAGES = ['dev', 'prod'];
+// dev and prod as they are, and prod with every opt-in switched on (tracing, a JWT authorizer):
+// what a stage param adds must pass the same checks.
+const VARIANTS = [
+  { name: 'dev', stage: 'dev', params: [] },
+  { name: 'prod', stage: 'prod', params: [] },
+  {
+    name: 'prod+opt-ins',
+    stage: 'prod',
+    params: [
+      'tracing=Active',
+      'apiJwtIssuer=https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',
+      'apiJwtAudience=example-client',
+    ],
+  },
+];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -24,17 +38,18 @@ function main(): number {
   const out = mkdtempSync(path.join(tmpdir(), 'lint-iac-'));
   let failed = 0;
   try {
-    for (const stage of STAGES) {
+    for (const { name: stage, ...variant } of VARIANTS) {
       const dir = path.join(out, stage);
       const pack = run(path.join(root, 'node_modules', '.bin', 'serverless'), [
         'package',
         '--stage',
-        stage,
+        variant.stage,
         '--package',
         dir,
+        ...variant.params.map((param) => `--param=${param}`),
       ]);
       if (pack.status !== 0) {
-        console.error(`serverless package --stage ${stage} failed:\n${pack.stdout}${pack.stderr}`);
+        console.error(`serverless package (${stage}) failed:\n${pack.stdout}${pack.stderr}`);
         return 1;
       }
       const template = path.join(dir, 'cloudformation-template-update-stack.json');
