@@ -149,6 +149,11 @@ export interface ChaosReport {
   duplicateEffects: number;
   duplicateDetails: string[];
   webhookRedeliveries: number;
+  /** Webhooks accepted again under a webhook-id already accepted: the receiver's dedupe key. */
+  sameIdRedeliveries: number;
+  /** POSTs with no answer after 8 tries during the faults, and how many got one when asked again. */
+  unanswered: number;
+  answeredLate: number;
   faultsInjected: Record<string, number>;
   webhookFaultsInjected: Record<string, number>;
   throughputPerSecond: number;
@@ -298,7 +303,7 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
       sentAt: 0,
       duplicated: false,
     }));
-    let rejected = 0;
+    const unanswered: Array<{ c: Calculation; post: () => Promise<string | undefined> }> = [];
     const publishRaw = (body: string, type: string) =>
       snsClient().send(
         new PublishCommand({
@@ -352,7 +357,9 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
       };
       const first = await post();
       if (!first) {
-        rejected++;
+        // No answer in 8 tries: the request may still have been applied. A client with an
+        // Idempotency-Key asks again later, with the same key (below, once faults are off).
+        unanswered.push({ c, post });
         return;
       }
       c.calculationId = first;
@@ -364,7 +371,7 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
           (c as Calculation & { extraIds?: string[] }).extraIds = [again];
       }
     });
-    const accepted = calculations.filter((c) => c.calculationId);
+    let accepted = calculations.filter((c) => c.calculationId);
     const poisonCount = Math.round(o.events * o.poison);
     const poisonMarkers: string[] = [];
     for (let i = 0; i < poisonCount; i++) {
@@ -391,7 +398,7 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
       await publishRaw(body, 'calculation.requested');
     }
     o.log(
-      `sent ${accepted.length} calculations (${rejected} never accepted by the API), ${duplicatesSent} duplicates, ${poisonCount} poison in ${((Date.now() - driveStart) / 1000).toFixed(1)} s`,
+      `sent ${accepted.length} calculations (${unanswered.length} not answered yet), ${duplicatesSent} duplicates, ${poisonCount} poison in ${((Date.now() - driveStart) / 1000).toFixed(1)} s`,
     );
 
     // ── Faults off after the window; wait for the system to go quiet ──────────────────────────
@@ -412,8 +419,18 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
     proxy.setRates({ error: 0, crash: 0, hang: 0 });
     webhookFaultRate = 0;
     outageUntil = 0;
+    // The clients that got no answer ask again with their key: the stored answer, or a first run.
+    let answeredLate = 0;
+    for (const { c, post } of unanswered) {
+      const id = await post();
+      if (!id) continue;
+      c.calculationId = id;
+      answeredLate++;
+    }
+    if (answeredLate) await waitQuiet('after the late answers');
+    accepted = calculations.filter((c) => c.calculationId);
     o.log(
-      `quiet after ${((Date.now() - driveStart) / 1000).toFixed(1)} s; faults off. Injected: ${JSON.stringify(proxy.injected)}; webhooks ${JSON.stringify(webhookFaults)}`,
+      `quiet after ${((Date.now() - driveStart) / 1000).toFixed(1)} s; faults off; ${answeredLate} of ${unanswered.length} unanswered requests answered when asked again. Injected: ${JSON.stringify(proxy.injected)}; webhooks ${JSON.stringify(webhookFaults)}`,
     );
 
     // ── The dead letters: poison where it belongs, the rest redriven ──────────────────────────
@@ -552,6 +569,7 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
       accepted2xx.set(id, [...(accepted2xx.get(id) ?? []), d]);
     }
     let completed = 0;
+    let sameIdRedeliveries = 0;
     const latencies: number[] = [];
     const knownIds = new Set(accepted.map((c) => c.calculationId));
     for (const c of accepted) {
@@ -572,9 +590,13 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
       else if (deliveries.length === 0)
         lostDetails.push(`calculation ${id} (${c.via}) stored but never notified`);
       else completed++;
-      if (deliveries.length > 1) {
+      // Standard Webhooks: a receiver applies a webhook-id once, so the same id accepted again
+      // is a redelivery (a crash between the answer and the sender's record; no sender can close
+      // that window), counted apart; two different ids for one outcome are two effects.
+      sameIdRedeliveries += deliveries.length - webhookIds.size;
+      if (webhookIds.size > 1) {
         duplicateDetails.push(
-          `calculation ${id}: ${deliveries.length} accepted webhooks (${webhookIds.size} webhook-ids)`,
+          `calculation ${id}: ${webhookIds.size} different webhook-ids accepted (${deliveries.length} deliveries)`,
         );
       }
       if ((outcomes.get(id)?.size ?? 0) > 1) {
@@ -621,6 +643,9 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
       duplicateEffects,
       duplicateDetails,
       webhookRedeliveries,
+      sameIdRedeliveries,
+      unanswered: unanswered.length,
+      answeredLate,
       faultsInjected: { ...proxy.injected },
       webhookFaultsInjected: webhookFaults,
       throughputPerSecond: accepted.length / ((lastEffect - driveStart) / 1000),
@@ -651,6 +676,11 @@ export function formatReport(r: ChaosReport): string {
     ['lost', r.lost],
     ['duplicate effects', r.duplicateEffects],
     ['webhook attempts not accepted (retried)', r.webhookRedeliveries],
+    ['webhooks accepted again under the same webhook-id', r.sameIdRedeliveries],
+    [
+      'POSTs unanswered during faults / answered when asked again',
+      `${r.unanswered} / ${r.answeredLate}`,
+    ],
     [
       'AWS faults injected',
       Object.entries(r.faultsInjected)
