@@ -20,6 +20,7 @@ import { type ReceivedWebhook, startWebhookReceiver } from '../local/webhook-rec
 import {
   countMessages,
   type DeadLetter,
+  RedriveInterrupted,
   readDeadLetters,
   redrive,
 } from '../operations/dead-letters.ts';
@@ -524,8 +525,9 @@ export async function runConservation(partial: Partial<ChaosOptions> = {}): Prom
           if (left > 0) {
             try {
               redriven += (await redrive(flakySqs, dlqUrl, { filter: notPoison })).moved;
-            } catch {
-              // a receive or delete that failed: the operator runs it again
+            } catch (error) {
+              // a call that failed: the operator runs it again; what it moved before counts
+              if (error instanceof RedriveInterrupted) redriven += error.moved;
             }
           }
           await sleep(left > 0 ? 1_000 : 5_000);

@@ -1,14 +1,17 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
   ListDeadLetterSourceQueuesCommand,
   ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { originalAttributes, redrive } from './dead-letters.ts';
+import { originalAttributes, RedriveInterrupted, redrive } from './dead-letters.ts';
 
 // The StartMessageMoveTask path exists on AWS but on neither emulator used here (MiniStack, moto),
 // so it is checked against a mocked SQS; the receive → send → delete path is an integration test.
@@ -50,6 +53,30 @@ describe('redrive', () => {
       Results: [{ Status: 'FAILED', FailureReason: 'AccessDenied' }],
     });
     await expect(redrive(new SQSClient({}), DLQ)).rejects.toThrow(/FAILED: AccessDenied/);
+  });
+
+  it('says how many it moved when a receive fails part-way', async () => {
+    const letter = (n: number) => ({
+      MessageId: `m${n}`,
+      ReceiptHandle: `r${n}`,
+      Body: `{"n":${n}}`,
+      MessageAttributes: { 'failure.code': { DataType: 'String', StringValue: 'HTTP_503' } },
+    });
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [letter(1), letter(2)] })
+      .rejects(new Error('ServiceUnavailable'));
+    sqs.on(SendMessageCommand).resolves({});
+    sqs.on(DeleteMessageCommand).resolves({});
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    const interrupted = await redrive(new SQSClient({}), DLQ, { code: 'HTTP_503' }).catch(
+      (error: unknown) => error,
+    );
+    expect(interrupted).toBeInstanceOf(RedriveInterrupted);
+    expect((interrupted as RedriveInterrupted).moved).toBe(2);
+    expect((interrupted as Error).message).toBe(
+      'The redrive stopped after moving 2 message(s): ServiceUnavailable. Run it again for the rest.',
+    );
   });
 
   it('moves message by message when only some messages are wanted', async () => {

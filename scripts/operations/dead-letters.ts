@@ -229,6 +229,20 @@ export interface RedriveOptions {
   manual?: boolean;
 }
 
+/** A redrive that failed part-way (a receive the endpoint refused): says how far it got. */
+export class RedriveInterrupted extends Error {
+  override name = 'RedriveInterrupted';
+  constructor(
+    readonly moved: number,
+    cause: unknown,
+  ) {
+    super(
+      `The redrive stopped after moving ${moved} message(s): ${(cause as Error)?.message ?? cause}. Run it again for the rest.`,
+      { cause },
+    );
+  }
+}
+
 export interface RedriveResult {
   method: 'StartMessageMoveTask' | 'receive-send-delete';
   moved: number;
@@ -344,6 +358,8 @@ async function moveByHand(
         }
       }
     }
+  } catch (error) {
+    throw new RedriveInterrupted(moved, error);
   } finally {
     await reveal(sqs, dlqUrl, skipped);
   }
