@@ -41,18 +41,23 @@ const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c
 function workerSource({ name, consumes, publishes }: NewService): string {
   if (publishes.length === 0) {
     return `import { createConsumer } from '../../shared/consumer.ts';
+import { idempotencyTable } from '../../shared/idempotency-table.ts';
 import { handle } from './handle.ts';
 
 /** ${consumes.join(', ')} → ${name}'s business rule (handle.ts). */
 export const handler = createConsumer({
   name: '${name}',
   accepts: [${typeList(consumes)}], // = its \`consumes\` in events/topology.json
+  // A record per event id keeps a repeat from running handle twice. When every effect of handle
+  // is idempotent on its own, say 'handler' here and in custom.consumers (one dependency less).
+  idempotency: idempotencyTable,
   handle: (event) => handle(event),
 });
 `;
   }
   return `import { loadConfig, publisherConfigShape } from '../../shared/config.ts';
 import { createConsumer } from '../../shared/consumer.ts';
+import { idempotencyTable } from '../../shared/idempotency-table.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { handle } from './handle.ts';
 
@@ -63,6 +68,9 @@ const publisher = createPublisher({ topicArn: EVENTS_TOPIC_ARN, source: SERVICE_
 export const handler = createConsumer({
   name: '${name}',
   accepts: [${typeList(consumes)}], // = its \`consumes\` in events/topology.json
+  // A record per event id keeps a repeat from running handle twice. When every effect of handle
+  // is idempotent on its own, say 'handler' here and in custom.consumers (one dependency less).
+  idempotency: idempotencyTable,
   handle: (event) => handle(event, { publisher }),
 });
 `;

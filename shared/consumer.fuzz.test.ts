@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { buildCloudEvent } from '../events/cloud-event.ts';
 import { currentContract } from '../events/registry.ts';
 import { createConsumer } from './consumer.ts';
+import { idempotencyTable } from './idempotency-table.ts';
 
 // The consumer stack as a whole, fuzzed: a batch of any bodies (valid events, near-valid ones,
 // garbage), with a handler that sometimes fails. Every record must end in exactly one of:
@@ -79,6 +80,7 @@ describe('createConsumer (fuzz)', () => {
           const handler = createConsumer({
             name: 'fuzz',
             accepts: ['calculation.requested'],
+            idempotency: idempotencyTable,
             logger: new Logger({ logLevel: 'SILENT' }),
             config: {
               SERVICE_NAME: 'fuzz',

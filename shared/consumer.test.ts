@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config.ts';
 import { createConsumer } from './consumer.ts';
+import { idempotencyTable } from './idempotency-table.ts';
 
 const config = {
   SERVICE_NAME: 'orders',
@@ -16,6 +17,7 @@ describe('createConsumer', () => {
       createConsumer({
         name: 'orders',
         accepts: ['calculation.requested'],
+        idempotency: idempotencyTable,
         config,
         handle: () => {},
       });

@@ -3,14 +3,11 @@ import {
   BatchProcessor,
   processPartialResponse,
 } from '@aws-lambda-powertools/batch';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventOf, EventType } from '../events/registry.ts';
-import { idempotencyDynamoClient } from './aws/clients.ts';
 import { ConfigError, type ConsumerConfig, consumerConfigShape, loadConfig } from './config.ts';
 import { currentEvent, runInRecordScope } from './event-scope.ts';
 import { createLogger } from './logger.ts';
@@ -37,19 +34,30 @@ export interface ConsumerOptions<T extends EventType> {
   accepts: readonly T[];
   /** Handle one validated event. Throw PermanentError for what can never succeed. */
   handle: (event: EventOf<T>, delivery: Delivery) => Promise<unknown> | unknown;
-  /** Defaults to the environment (parsed once, at cold start). */
   /**
-   * How a duplicate delivery is kept from having a second effect.
-   * - `table` (default): a Powertools idempotency record per consumer and event id, in DynamoDB.
-   * - `handler`: the handler's own effects are idempotent — conditional writes, events published
-   *   with ids derived from the handled one (deduplicated downstream) — so no record is kept:
-   *   two DynamoDB calls fewer per event. Declare it in `custom.consumers` too (no table access).
+   * How a duplicate delivery is kept from having a second effect; every consumer says which.
+   * - `idempotencyTable` (shared/idempotency-table.ts): a Powertools idempotency record per
+   *   consumer and event id, in DynamoDB. The safe choice when unsure.
+   * - `'handler'`: the handler's own effects are idempotent — conditional writes, events
+   *   published with ids derived from the handled one (deduplicated downstream) — so no record
+   *   is kept: two DynamoDB calls fewer per event, and no Idempotency library in the bundle.
+   * Declare the same in `custom.consumers` (`idempotency: table | handler`): the role follows.
    */
-  idempotency?: 'table' | 'handler';
+  idempotency: 'handler' | IdempotencyRecords;
   /** Handle the records of a batch at the same time (default); false: one after another. */
   concurrent?: boolean;
+  /** Defaults to the environment (parsed once, at cold start). */
   config?: ConsumerConfig;
   logger?: Logger;
+}
+
+/** Keeps one record per consumer and event id: `idempotencyTable` (shared/idempotency-table.ts). */
+export interface IdempotencyRecords {
+  readonly kind: 'table';
+  wrap<TEvent extends { id: string }, TContext, TResult>(
+    fn: (event: TEvent, context: TContext) => Promise<TResult>,
+    options: { tableName: string; expiresAfterSeconds: number; keyPrefix: string },
+  ): (event: TEvent, context: TContext) => Promise<TResult>;
 }
 
 /**
@@ -67,8 +75,9 @@ export interface ConsumerOptions<T extends EventType> {
 export function createConsumer<T extends EventType>(options: ConsumerOptions<T>) {
   const config = options.config ?? loadConfig(consumerConfigShape);
   const logger = options.logger ?? createLogger(config.SERVICE_NAME);
-  const idempotency = options.idempotency ?? 'table';
-  if (idempotency === 'table' && !config.IDEMPOTENCY_TABLE) {
+  const records = options.idempotency === 'handler' ? undefined : options.idempotency;
+  const idempotency = records ? records.kind : 'handler';
+  if (records && !config.IDEMPOTENCY_TABLE) {
     throw new ConfigError(
       `Invalid configuration: environment variable IDEMPOTENCY_TABLE (required by consumer "${options.name}", which keeps idempotency records)`,
     );
@@ -89,25 +98,13 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
     // Stored by idempotency as the record's outcome: a marker, not whatever `handle` returned.
     return { handled: true };
   };
-  // Powertools' function wrapper, not its Middy middleware: the middleware's onError deleted the
-  // record of a run it had refused as a duplicate — the lock of the run still in progress — so a
-  // third copy ran the handler again (powertools-lambda-typescript#5675, fixed after 2.35.0). The
-  // wrapper deletes a record only when the function it acquired it for throws.
-  const idempotentEvent =
-    idempotency === 'table'
-      ? makeIdempotent(handleEvent, {
-          persistenceStore: new DynamoDBPersistenceLayer({
-            tableName: config.IDEMPOTENCY_TABLE as string,
-            awsSdkV3Client: idempotencyDynamoClient(),
-          }),
-          config: new IdempotencyConfig({
-            eventKeyJmesPath: 'id',
-            throwOnNoIdempotencyKey: true,
-            expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
-          }),
-          keyPrefix: options.name,
-        })
-      : handleEvent;
+  const idempotentEvent = records
+    ? records.wrap(handleEvent, {
+        tableName: config.IDEMPOTENCY_TABLE as string,
+        expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+        keyPrefix: options.name,
+      })
+    : handleEvent;
 
   const handleRecord = middy(idempotentEvent)
     .use(parseCloudEvent({ accepts: options.accepts }))

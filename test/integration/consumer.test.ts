@@ -8,6 +8,7 @@ import { currentContract, type EventOf } from '../../events/registry.ts';
 import { documentClient, snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { createConsumer } from '../../shared/consumer.ts';
 import { PermanentError } from '../../shared/errors.ts';
+import { idempotencyTable } from '../../shared/idempotency-table.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { deliverOnce } from '../support/lambda.ts';
 import {
@@ -28,14 +29,15 @@ type Requested = EventOf<'calculation.requested'>;
 async function fixture(handle?: (event: Requested) => Promise<void> | void, name = 'fixture') {
   const { queue, dlq } = await createQueueWithDlq('consumer');
   const effectsTable = await createTable('effects', 'calculationId');
-  const idempotencyTable = await createTable('idempotency');
+  const recordsTable = await createTable('idempotency');
   const handler = createConsumer({
     name,
     accepts: ['calculation.requested'],
+    idempotency: idempotencyTable,
     config: {
       SERVICE_NAME: 'fixture',
       DEAD_LETTER_QUEUE_URL: dlq.url,
-      IDEMPOTENCY_TABLE: idempotencyTable,
+      IDEMPOTENCY_TABLE: recordsTable,
       IDEMPOTENCY_TTL_SECONDS: 3600,
       RETRY_BASE_DELAY_SECONDS: 1,
       RETRY_MAX_DELAY_SECONDS: 60,
