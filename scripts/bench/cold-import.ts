@@ -6,7 +6,8 @@ import { build } from 'esbuild';
 // Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle
 // (what a Lambda cold start pays before the first event), side by side with an empty `node`
 // start and with a bare bundle that only creates the AWS clients a function uses — the floor
-// for any function using them. Runs are interleaved so machine noise hits all alike.
+// for any function using them. Runs are interleaved, and each ratio is the median of per-round ratios,
+// so machine noise hits both sides of a ratio alike.
 
 export interface ColdImport {
   function: string;
@@ -191,6 +192,11 @@ export async function measureColdImports({
   }
   const emptyNodeMs = median(samples.get('empty') ?? []);
   const bareOf = (t: (typeof targets)[number]) => median(samples.get(t.bare ?? '') ?? []);
+  // Ratios are paired: each round's time over its bare bundle's time in the same round (they ran
+  // back to back), then the median of those — drift of a shared machine between rounds cancels.
+  const pairedRatio = (a: number[], b: number[]) => median(a.map((ms, i) => ms / (b[i] ?? ms)));
+  const vs = (t: (typeof targets)[number], baseline: string) =>
+    pairedRatio(samples.get(t.name) ?? [], samples.get(baseline) ?? []);
   const allClients = [...bares.values()].sort(
     (a, b) => median(samples.get(b) ?? []) - median(samples.get(a) ?? []),
   )[0];
@@ -204,9 +210,9 @@ export async function measureColdImports({
         return {
           function: t.name,
           ms,
-          vsEmptyNode: ms / emptyNodeMs,
+          vsEmptyNode: vs(t, 'empty'),
           bareMs: bareOf(t),
-          vsBare: ms / bareOf(t),
+          vsBare: vs(t, t.bare ?? ''),
           memoryMb: t.memoryMb,
         };
       })
