@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 // Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle
 // (what a Lambda cold start pays before the first event), side by side with an empty `node`
@@ -20,6 +20,11 @@ export interface ColdImport {
   vsBare: number;
   /** Its memory setting in the template. */
   memoryMb: number;
+  /** Minified KB of its bundle and of its bare bundle (rebuilt with the deploy's esbuild settings). */
+  bundleKb: number;
+  bareKb: number;
+  /** What it holds beyond the bare bundle, largest first: KB per package (or project folder). */
+  aboveBare: Array<{ part: string; kb: number }>;
 }
 
 export interface ColdImportReport {
@@ -68,6 +73,27 @@ const bareEntry = (bundle: string) =>
     ...CLIENTS.filter((c) => bundle.includes(c.mark)).map((c) => c.code),
   ].join('\n');
 
+/** A bundle's minified bytes per package (`node_modules/<package>`) or per project folder. */
+function bytesByPart(metafile: Metafile): Map<string, number> {
+  const parts = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+      const part = match?.[1] ?? file.replace(/^(\.\.\/)+/, '').split('/')[0] ?? file;
+      parts.set(part, (parts.get(part) ?? 0) + bytesInOutput);
+    }
+  }
+  return parts;
+}
+
+/** What `bundle` holds beyond `bare`, in KB per part, largest first (parts of under 1 KB left out). */
+function partsAbove(bundle: Map<string, number>, bare: Map<string, number>) {
+  return [...bundle]
+    .map(([part, bytes]) => ({ part, kb: (bytes - (bare.get(part) ?? 0)) / 1024 }))
+    .filter((p) => p.kb >= 1)
+    .sort((a, b) => b.kb - a.kb);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 export async function measureColdImports({
@@ -100,7 +126,10 @@ export async function measureColdImports({
     file: string;
     env: NodeJS.ProcessEnv;
     memoryMb: number;
+    /** Its handler's source file, which esbuild bundled. */
+    source: string;
     bare?: string;
+    parts?: Map<string, number>;
   }> = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
@@ -123,30 +152,45 @@ export async function measureColdImports({
       file,
       env,
       memoryMb: Number(props.MemorySize ?? 1024),
+      source: `${props.Handler.replace(/\.[^.]+$/, '')}.ts`,
     });
   }
 
-  // One bare bundle per set of clients, built with the functions' own esbuild settings.
+  // One bare bundle per set of clients, built with the functions' own esbuild settings; each
+  // function rebuilt from its source with them too, to say what its bundle holds beyond the bare one.
+  const buildOptions: BuildOptions = {
+    bundle: true,
+    minify: Boolean(esbuildOptions.minify ?? true),
+    format: 'esm',
+    platform: 'node',
+    target: String(esbuildOptions.target ?? 'node24'),
+    mainFields: (esbuildOptions.mainFields as string[] | undefined) ?? ['module', 'main'],
+    metafile: true,
+    logLevel: 'silent',
+  };
   const bares = new Map<string, string>();
+  const bareParts = new Map<string, Map<string, number>>();
   for (const t of targets) {
     const entry = bareEntry(readFileSync(t.file, 'utf8'));
     let file = bares.get(entry);
     if (!file) {
       file = path.join(workDir, `bare-${bares.size}.mjs`);
-      await build({
+      const { metafile } = await build({
+        ...buildOptions,
         stdin: { contents: entry, resolveDir: root, loader: 'js' },
         outfile: file,
-        bundle: true,
-        minify: Boolean(esbuildOptions.minify ?? true),
-        format: 'esm',
-        platform: 'node',
-        target: String(esbuildOptions.target ?? 'node24'),
-        mainFields: (esbuildOptions.mainFields as string[] | undefined) ?? ['module', 'main'],
-        logLevel: 'silent',
       });
       bares.set(entry, file);
+      bareParts.set(file, bytesByPart(metafile as Metafile));
     }
     t.bare = file;
+    const { metafile } = await build({
+      ...buildOptions,
+      absWorkingDir: root,
+      entryPoints: [t.source],
+      outfile: path.join(workDir, `${t.name}.composition.mjs`),
+    });
+    t.parts = bytesByPart(metafile as Metafile);
   }
   const emptyFile = path.join(workDir, 'empty.mjs');
   writeFileSync(emptyFile, '');
@@ -190,6 +234,16 @@ export async function measureColdImports({
       if (i > 0) samples.set(t.name, [...(samples.get(t.name) ?? []), ms]); // first: disk cache
     }
   }
+  const kb = (parts: Map<string, number> | undefined) =>
+    [...(parts ?? new Map<string, number>()).values()].reduce((a, b) => a + b, 0) / 1024;
+  const composition = (t: (typeof targets)[number]) => {
+    const bare = bareParts.get(t.bare ?? '') ?? new Map<string, number>();
+    return {
+      bundleKb: kb(t.parts),
+      bareKb: kb(bare),
+      aboveBare: partsAbove(t.parts ?? new Map<string, number>(), bare),
+    };
+  };
   const emptyNodeMs = median(samples.get('empty') ?? []);
   const bareOf = (t: (typeof targets)[number]) => median(samples.get(t.bare ?? '') ?? []);
   // Ratios are paired: each round's time over its bare bundle's time in the same round (they ran
@@ -214,6 +268,7 @@ export async function measureColdImports({
           bareMs: bareOf(t),
           vsBare: vs(t, t.bare ?? ''),
           memoryMb: t.memoryMb,
+          ...composition(t),
         };
       })
       .sort((a, b) => a.function.localeCompare(b.function)),

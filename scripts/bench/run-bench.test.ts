@@ -27,7 +27,16 @@ describe('npm run bench (tiny)', () => {
     for (const f of report.coldImport.functions) {
       expect(f.ms).toBeGreaterThan(0);
       expect(f.vsBare).toBeGreaterThan(0);
+      expect(f.bundleKb).toBeGreaterThan(f.bareKb);
     }
+    // What a worker holds beyond its AWS clients: the contracts' zod, and no Idempotency library
+    // in a consumer that keeps no records.
+    const worker = report.coldImport.functions.find((f) => f.function === 'CalculatorWorker');
+    const parts = worker?.aboveBare.map((p) => p.part) ?? [];
+    expect(parts).toContain('zod');
+    expect(parts).not.toContain('@aws-lambda-powertools/idempotency');
+    const notifier = report.coldImport.functions.find((f) => f.function === 'NotifierWorker');
+    expect(notifier?.aboveBare.map((p) => p.part)).toContain('@aws-lambda-powertools/idempotency');
     expect(report.coldImportVsBare).toBeGreaterThan(0);
     expect(report.stackVsBare).toBe(report.consumer.ratio);
     // The bare handlers make the calls the real ones made: the calculator publishes one event.
@@ -39,6 +48,7 @@ describe('npm run bench (tiny)', () => {
     });
     const table = formatBench(report);
     expect(table).toMatch(/cold import CalculatorWorker .*× empty node, .*× a bare bundle/);
+    expect(table).toMatch(/its bundle, minified +\d+ KB +bare \d+ KB; beyond it: .*zod \d+ KB/);
     expect(table).toMatch(/consumer stack, 10-record batch .*× bare handler/);
   }, 180_000);
 

@@ -124,13 +124,26 @@ export function formatBench(r: BenchReport): string {
   const rows: Array<[string, string, string]> = [
     ['figure', 'value', 'compared with'],
     ['empty node start', `${f1(r.coldImport.emptyNodeMs)} ms`, ''],
-    ...r.coldImport.functions.map(
-      (f) =>
+    ...r.coldImport.functions.flatMap(
+      (f): Array<[string, string, string]> => [
         [
           `cold import ${f.function}`,
           `${f1(f.ms)} ms`,
           `${f2(f.vsEmptyNode)}× empty node, ${f2(f.vsBare)}× a bare bundle of its AWS clients (${f1(f.bareMs)} ms)`,
-        ] as [string, string, string],
+        ],
+        ...(f.function.includes('(')
+          ? []
+          : [
+              [
+                '  its bundle, minified',
+                `${f.bundleKb.toFixed(0)} KB`,
+                `bare ${f.bareKb.toFixed(0)} KB; beyond it: ${f.aboveBare
+                  .slice(0, 6)
+                  .map((p) => `${p.part} ${p.kb.toFixed(0)} KB`)
+                  .join(', ')}`,
+              ] as [string, string, string],
+            ]),
+      ],
     ),
     [
       'consumer stack, 10-record batch',
