@@ -1,4 +1,7 @@
-import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createError } from '@middy/util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -25,6 +28,7 @@ const api = createHttpApi(
         if (event.pathParameters?.id === 'secret') throw createError(403, 'Forbidden');
         if (event.pathParameters?.id === 'busy')
           throw new IdempotencyAlreadyInProgressError('busy');
+        if (event.pathParameters?.id === 'reused') throw new IdempotencyValidationError('reused');
         throw new HttpProblem(404, 'Not Found', `No order ${event.pathParameters?.id}`);
       },
     },
@@ -94,6 +98,10 @@ describe('createHttpApi', () => {
       title: 'Forbidden',
     });
     expect(problem(await request('GET', '/orders/busy'))).toMatchObject({ status: 409 });
+    expect(problem(await request('GET', '/orders/reused'))).toMatchObject({
+      status: 422,
+      title: 'Idempotency-Key reused',
+    });
   });
 
   it('passes HttpProblems through and never leaks an unexpected error', async () => {

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import {
+import type {
   IdempotencyAlreadyInProgressError,
   IdempotencyValidationError,
 } from '@aws-lambda-powertools/idempotency';
@@ -14,6 +14,13 @@ export interface ProblemDetailsOptions {
   logger: Logger;
 }
 
+// Powertools Idempotency's errors are recognised by the name each sets, not instanceof: importing
+// the classes bundles ~23 KB of the library into every HTTP function, also those that never use an
+// Idempotency-Key (the package has no side-effect-free path to its errors). The unit test throws
+// the library's real errors, so a rename there fails it.
+const isError = <T extends Error>(error: unknown, name: T['name'] & string): error is T =>
+  error instanceof Error && error.name === name;
+
 /** Translate whatever was thrown into a problem; unknown errors never leak their message. */
 export function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
@@ -21,14 +28,14 @@ export function toProblem(error: unknown): HttpProblem {
     return new HttpProblem(400, 'Invalid request', error.message, { code: error.code });
   }
   // Powertools idempotency, for requests carrying an Idempotency-Key.
-  if (error instanceof IdempotencyValidationError) {
+  if (isError<IdempotencyValidationError>(error, 'IdempotencyValidationError')) {
     return new HttpProblem(
       422,
       'Idempotency-Key reused',
       'This Idempotency-Key was used with a different request body',
     );
   }
-  if (error instanceof IdempotencyAlreadyInProgressError) {
+  if (isError<IdempotencyAlreadyInProgressError>(error, 'IdempotencyAlreadyInProgressError')) {
     return new HttpProblem(
       409,
       'Request in progress',
