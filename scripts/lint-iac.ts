@@ -1,8 +1,9 @@
 #!/usr/bin/env tsx
 // `npm run lint:iac`: package the template for `dev`, `prod` and prod with its opt-ins (offline)
-// and check it with the tools that know AWS's rules — cfn-lint (what CloudFormation accepts) and checkov (security
-// practice). Any error, warning or failed check fails the command. Both tools are pinned and live
-// in their own venv (.tools/iac): checkov's pins conflict with MiniStack's, so they cannot share one.
+// and check it with the tools that know AWS's rules — cfn-lint (what CloudFormation accepts) and
+// checkov (security practice). Any error, warning or failed check fails the command. Both tools
+// are pinned and live in their own venv (.tools/iac): checkov's pins conflict with MiniStack's, so
+// they cannot share one.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,25 +39,25 @@ function main(): number {
   const out = mkdtempSync(path.join(tmpdir(), 'lint-iac-'));
   let failed = 0;
   try {
-    for (const { name: stage, ...variant } of VARIANTS) {
-      const dir = path.join(out, stage);
+    for (const { name, stage, params } of VARIANTS) {
+      const dir = path.join(out, name);
       const pack = run(path.join(root, 'node_modules', '.bin', 'serverless'), [
         'package',
         '--stage',
-        variant.stage,
+        stage,
         '--package',
         dir,
-        ...variant.params.map((param) => `--param=${param}`),
+        ...params.map((param) => `--param=${param}`),
       ]);
       if (pack.status !== 0) {
-        console.error(`serverless package (${stage}) failed:\n${pack.stdout}${pack.stderr}`);
+        console.error(`serverless package (${name}) failed:\n${pack.stdout}${pack.stderr}`);
         return 1;
       }
       const template = path.join(dir, 'cloudformation-template-update-stack.json');
 
       const lint = run(path.join(bin, 'cfn-lint'), ['--format', 'parseable', template]);
       const lintFindings = lint.stdout.trim() ? lint.stdout.trim().split('\n') : [];
-      console.log(`${stage}: cfn-lint ${lintFindings.length} findings`);
+      console.log(`${name}: cfn-lint ${lintFindings.length} findings`);
       for (const line of lintFindings) console.log(`  ${line.replace(`${template}:`, '')}`);
 
       // --skip-download: no call to the vendor's API (only package registries are reachable here).
@@ -80,7 +81,7 @@ function main(): number {
       }
       const { passed, failed: failedChecks, skipped } = report.summary;
       console.log(
-        `${stage}: checkov ${passed} passed, ${failedChecks} failed, ${skipped} skipped (reasons in the template)`,
+        `${name}: checkov ${passed} passed, ${failedChecks} failed, ${skipped} skipped (reasons in the template)`,
       );
       for (const check of report.results?.failed_checks ?? []) {
         console.log(`  ${check.check_id} ${check.resource}: ${check.check_name}`);
