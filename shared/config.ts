@@ -38,7 +38,7 @@ export const publisherConfigShape = {
 export const consumerConfigShape = {
   ...baseConfigShape,
   DEAD_LETTER_QUEUE_URL: z.url(),
-  /** Required by consumers that keep idempotency records (the default); see createConsumer. */
+  /** Required by consumers that keep idempotency records (`idempotency: idempotencyTable`). */
   IDEMPOTENCY_TABLE: z.string().min(1).optional(),
   IDEMPOTENCY_TTL_SECONDS: z.coerce
     .number()

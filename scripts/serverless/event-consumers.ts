@@ -37,8 +37,9 @@ export interface ConsumerEntry {
   /** May publish events: gets the topic's ARN and sns:Publish on it. */
   publishes?: boolean;
   /**
-   * As in its createConsumer: `table` (default) keeps idempotency records, so the role may use
-   * the idempotency table; `handler` keeps none, so it may not (unless its statements say so).
+   * As its createConsumer says: `table` (the default here, matching `idempotency:
+   * idempotencyTable`) keeps idempotency records, so the role may use the idempotency table;
+   * `handler` keeps none, so it may not (unless its statements say so).
    */
   idempotency?: 'table' | 'handler';
   environment?: Record<string, unknown>;
