@@ -6,8 +6,8 @@ import { type BuildOptions, build, type Metafile } from 'esbuild';
 // Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle
 // (what a Lambda cold start pays before the first event), side by side with an empty `node`
 // start and with a bare bundle that only creates the AWS clients a function uses — the floor
-// for any function using them. Runs are interleaved, and each ratio is the median of per-round ratios,
-// so machine noise hits both sides of a ratio alike.
+// for any function using them. Runs are interleaved, and each ratio is the median of per-round
+// ratios, so machine noise hits both sides of a ratio alike.
 
 export interface ColdImport {
   function: string;
@@ -189,6 +189,7 @@ export async function measureColdImports({
       absWorkingDir: root,
       entryPoints: [t.source],
       outfile: path.join(workDir, `${t.name}.composition.mjs`),
+      write: false, // only its metafile is read: the deployed bundle is what runs
     });
     t.parts = bytesByPart(metafile as Metafile);
   }
