@@ -1,8 +1,10 @@
 #!/usr/bin/env tsx
-// `npm run asyncapi`: writes events/asyncapi.yaml and events/examples/*.json from the registry.
-// Both are checked in; a unit test fails when they are stale.
+// `npm run asyncapi`: writes events/asyncapi.yaml and events/examples/*.json from the registry,
+// and the Mermaid diagram in README.md (between the topology markers) from events/topology.json.
+// All are checked in; a unit test fails when they are stale. The generators (new:service,
+// new:event, remove:examples) run this after every change, so none of them can drift.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { v5 as uuidV5 } from 'uuid';
@@ -16,6 +18,7 @@ import { topology } from '../events/topology.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const asyncApiPath = path.join(root, 'events', 'asyncapi.yaml');
 export const examplesDir = path.join(root, 'events', 'examples');
+export const readmePath = path.join(root, 'README.md');
 
 const messageKey = (c: EventContract) => `${c.type}.v${c.version}`;
 
@@ -188,15 +191,84 @@ export function renderExamples(): Record<string, string> {
   return files;
 }
 
+/** The shape of events/topology.json that the diagram needs. */
+export interface TopologyShape {
+  services: Record<string, { publishes: readonly string[]; consumes: readonly string[] }>;
+}
+
+export const TOPOLOGY_START = '<!-- topology:start -->';
+export const TOPOLOGY_END = '<!-- topology:end -->';
+
+/** A Mermaid node id from any service name (ids allow letters, digits and `_` only). */
+const nodeId = (kind: string, service: string) =>
+  `${kind}_${service.replace(/[^A-Za-z0-9]/g, '_')}`;
+/** A quoted Mermaid label; `"` would end it, `<br/>` breaks a line. */
+const label = (lines: readonly string[]) =>
+  `"${lines.map((l) => l.replaceAll('"', '#quot;')).join('<br/>')}"`;
+
+/**
+ * The topology as a Mermaid flowchart: the one topic, each consuming service's queue (with the
+ * types its filter policy lets through) and its DLQ, and what each service publishes back.
+ * Pure: the same topology always gives the same text.
+ */
+export function renderTopologyDiagram(topology: TopologyShape): string {
+  const lines = ['flowchart LR', `  topic{{${label(['SNS topic: events'])}}}`];
+  for (const [service, { publishes, consumes }] of Object.entries(topology.services)) {
+    const svc = nodeId('svc', service);
+    lines.push(`  ${svc}(${label([service])})`);
+    if (consumes.length) {
+      const queue = nodeId('queue', service);
+      const dlq = nodeId('dlq', service);
+      lines.push(
+        `  ${queue}[[${label([`${service} queue`])}]]`,
+        `  ${dlq}[(${label([`${service} DLQ`])})]`,
+        `  topic -->|${label(consumes)}| ${queue}`,
+        `  ${queue} --> ${svc}`,
+        `  ${queue} -.->|${label(['failed'])}| ${dlq}`,
+      );
+    }
+    if (publishes.length) lines.push(`  ${svc} -->|${label(publishes)}| topic`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The README's block between the topology markers, diagram included. */
+export function renderTopologyBlock(topology: TopologyShape): string {
+  return [
+    TOPOLOGY_START,
+    '<!-- Generated from events/topology.json by `npm run asyncapi`. Do not edit by hand. -->',
+    '```mermaid',
+    renderTopologyDiagram(topology).trimEnd(),
+    '```',
+    TOPOLOGY_END,
+  ].join('\n');
+}
+
+/** `markdown` with its topology block replaced; unchanged when it has no (complete) markers. */
+export function withTopologyBlock(markdown: string, topology: TopologyShape): string {
+  const start = markdown.indexOf(TOPOLOGY_START);
+  const end = markdown.indexOf(TOPOLOGY_END, start);
+  if (start < 0 || end < 0) return markdown;
+  return (
+    markdown.slice(0, start) +
+    renderTopologyBlock(topology) +
+    markdown.slice(end + TOPOLOGY_END.length)
+  );
+}
+
 function main() {
   writeFileSync(asyncApiPath, renderAsyncApi());
+  // A copy without the README (or a README without the markers) simply has no diagram to update.
+  const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : undefined;
+  const updated = readme === undefined ? undefined : withTopologyBlock(readme, topology);
+  if (updated !== readme && updated !== undefined) writeFileSync(readmePath, updated);
   mkdirSync(examplesDir, { recursive: true });
   for (const old of readdirSync(examplesDir)) rmSync(path.join(examplesDir, old));
   const examples = renderExamples();
   for (const [name, text] of Object.entries(examples))
     writeFileSync(path.join(examplesDir, name), text);
   console.log(
-    `wrote ${path.relative(root, asyncApiPath)} and ${Object.keys(examples).length} examples`,
+    `wrote ${path.relative(root, asyncApiPath)}, ${Object.keys(examples).length} examples${updated !== readme ? ' and the README diagram' : ''}`,
   );
 }
 
