@@ -4,6 +4,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { CloudEvent } from '../events/cloud-event.ts';
 import { sqsClient } from '../shared/aws/clients.ts';
+import { parseCli, runMain } from './cli.ts';
 import { LOCAL_WEBHOOK } from './emulator/local-env.ts';
 import { tapEvents } from './local/event-tap.ts';
 import { deployLocalStack, localWebhookSecret } from './local/stack.ts';
@@ -16,6 +17,14 @@ const calculations = [
   { operation: 'divide', a: '42', b: '0' },
 ] as const;
 
+const cli = {
+  usage: `usage: npm run demo
+Starts the emulator if needed, deploys the stack (stage local), sends a few calculations and
+traces each event: published → queued → handled → stored → notified. The emulator keeps running
+afterwards (npm run emulator -- stop).
+  --help  this text`,
+};
+
 interface Step {
   at: number;
   what: string;
@@ -24,7 +33,8 @@ interface Step {
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
-async function main() {
+async function main(): Promise<number> {
+  parseCli(cli);
   const t0 = Date.now();
   console.log(
     bold('1. Deploying the stack into the local emulator (serverless deploy --stage local) …'),
@@ -167,13 +177,11 @@ async function main() {
       '  npm run webhooks       # watch webhook deliveries (the demo receiver is gone now)',
     );
     console.log('  npm run emulator -- stop   # when you are done');
+    return 0;
   } finally {
     await receiver?.close();
     await tap.remove();
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(cli, main);

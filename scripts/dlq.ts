@@ -2,8 +2,8 @@
 // `npm run dlq -- list [service] [--stage s]`, `redrive <service> [--stage s] [--max n] [--code c]`,
 // `purge <service> --yes [--stage s]`: the dead-letter queues of a deployed stage (default
 // `local`, in the emulator; other stages use your normal AWS credentials).
-import { parseArgs } from 'node:util';
 import { sqsClient } from '../shared/aws/clients.ts';
+import { parseCli, runMain, UsageError, wholeNumber } from './cli.ts';
 import { applyLocalAwsEnv } from './emulator/local-env.ts';
 import { stackOutputs } from './local/stack.ts';
 import {
@@ -14,24 +14,39 @@ import {
   redrive,
 } from './operations/dead-letters.ts';
 
-const usage = `usage: npm run dlq -- list [service] [--stage s]
+const cli = {
+  usage: `usage: npm run dlq -- list [service] [--stage s]
        npm run dlq -- redrive <service> [--stage s] [--max n] [--code c]
-       npm run dlq -- purge <service> --yes [--stage s]`;
-
-class UsageError extends Error {}
+       npm run dlq -- purge <service> --yes [--stage s]
+  list        count each service's dead letters, grouped by failure.code, with their reasons
+  redrive     move a service's dead letters back to its queue for another try
+  purge       drop every dead letter of a service
+  --stage s   the deployed stage (default: local, in the emulator; others use your AWS credentials)
+  --max n     redrive at most n letters
+  --code c    redrive only letters whose failure.code is c (see list)
+  --yes       confirm a purge
+  --help      this text`,
+  allowPositionals: true,
+  options: {
+    stage: { type: 'string', default: 'local' },
+    max: { type: 'string' },
+    code: { type: 'string' },
+    yes: { type: 'boolean', default: false },
+  },
+} as const;
 
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      stage: { type: 'string', default: 'local' },
-      max: { type: 'string' },
-      code: { type: 'string' },
-      yes: { type: 'boolean', default: false },
-    },
-  });
-  const [command, service] = positionals;
-  if (!command || !['list', 'redrive', 'purge'].includes(command)) throw new UsageError(usage);
+  const { positionals, values } = parseCli(cli);
+  const [command, service, ...extra] = positionals;
+  if (!command) throw new UsageError('Name a command: list, redrive or purge.');
+  if (!['list', 'redrive', 'purge'].includes(command))
+    throw new UsageError(`Unknown command "${command}": use list, redrive or purge.`);
+  if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`);
+  if (command !== 'list' && !service)
+    throw new UsageError(`Name the service whose DLQ to ${command}.`);
+  if (command === 'purge' && !values.yes)
+    throw new UsageError(`This drops every message in the ${service} DLQ; add --yes.`);
+  const max = wholeNumber('max', values.max);
   if (values.stage === 'local') applyLocalAwsEnv();
   const stack = await stackOutputs(values.stage);
   const services = Object.keys(stack.deadLetterQueues);
@@ -59,27 +74,16 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  if (!service) throw new UsageError(`Name the service whose DLQ to ${command}.\n${usage}`);
+  const name = service as string; // checked before any work, above
   if (command === 'purge') {
-    if (!values.yes)
-      throw new UsageError(`This drops every message in the ${service} DLQ; add --yes.`);
-    console.log(`purged ${await purge(sqs, dlqOf(service))} messages from the ${service} DLQ`);
+    console.log(`purged ${await purge(sqs, dlqOf(name))} messages from the ${name} DLQ`);
     return 0;
   }
-  const max = values.max === undefined ? undefined : Number(values.max);
-  if (max !== undefined && !(Number.isInteger(max) && max > 0))
-    throw new UsageError(`--max must be a positive whole number, not "${values.max}".`);
-  const result = await redrive(sqs, dlqOf(service), { max, code: values.code });
+  const result = await redrive(sqs, dlqOf(name), { max, code: values.code });
   console.log(
-    `redrove ${result.moved} message${result.moved === 1 ? '' : 's'} from the ${service} DLQ (${result.method})${result.left ? `; ${result.left} left there` : ''}; ${await countMessages(sqs, dlqOf(service))} remain`,
+    `redrove ${result.moved} message${result.moved === 1 ? '' : 's'} from the ${name} DLQ (${result.method})${result.left ? `; ${result.left} left there` : ''}; ${await countMessages(sqs, dlqOf(name))} remain`,
   );
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  },
-);
+runMain(cli, main);

@@ -1,17 +1,23 @@
 #!/usr/bin/env tsx
 // `npm run emulator -- start|stop|status|logs`: the local AWS emulator, whichever backend is available.
 import { existsSync, readFileSync } from 'node:fs';
-import {
-  EmulatorError,
-  emulatorStatus,
-  logFile,
-  startEmulator,
-  stopEmulator,
-} from './emulator/emulator.ts';
+import { parseCli, runMain, UsageError } from './cli.ts';
+import { emulatorStatus, logFile, startEmulator, stopEmulator } from './emulator/emulator.ts';
 
-const usage = 'usage: npm run emulator -- start|stop|status|logs';
+const cli = {
+  usage: `usage: npm run emulator -- start|stop|status|logs
+  start   start the local AWS emulator (installed into .emulator/ on first use) unless one answers
+  stop    stop the emulator this project started
+  status  say whether one runs and where (exit 3 when none does)
+  logs    print MiniStack's log
+  --help  this text`,
+  allowPositionals: true,
+};
 
-async function main(command: string | undefined): Promise<number> {
+async function main(): Promise<number> {
+  const { positionals } = parseCli(cli);
+  const [command, ...extra] = positionals;
+  if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`);
   switch (command) {
     case 'start': {
       const s = await startEmulator((line) => console.log(line));
@@ -39,16 +45,11 @@ async function main(command: string | undefined): Promise<number> {
       }
       process.stdout.write(readFileSync(logFile, 'utf8'));
       return 0;
+    case undefined:
+      throw new UsageError('Name a command: start, stop, status or logs.');
     default:
-      console.error(usage);
-      return 2;
+      throw new UsageError(`Unknown command "${command}": use start, stop, status or logs.`);
   }
 }
 
-main(process.argv[2]).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof EmulatorError ? error.message : error);
-    process.exit(1);
-  },
-);
+runMain(cli, main);

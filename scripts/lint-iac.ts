@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCli, runMain } from './cli.ts';
 import { ensurePythonPackages } from './python-venv.ts';
 
 export const IAC_TOOLS = ['cfn-lint==1.58.0', 'checkov==3.3.30'] as const;
@@ -28,6 +29,14 @@ const VARIANTS = [
   },
 ];
 
+const cli = {
+  usage: `usage: npm run lint:iac
+Packages the template for dev, prod and prod with its opt-ins (offline) and checks each with
+cfn-lint and checkov (installed into .tools/iac on first use; needs Python 3.10+). Exits 1 on
+any finding.
+  --help  this text`,
+};
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
@@ -35,6 +44,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 function main(): number {
+  parseCli(cli);
   const bin = ensurePythonPackages(path.join(root, '.tools', 'iac'), IAC_TOOLS, console.log);
   const out = mkdtempSync(path.join(tmpdir(), 'lint-iac-'));
   let failed = 0;
@@ -94,4 +104,4 @@ function main(): number {
   return failed === 0 ? 0 : 1;
 }
 
-process.exit(main());
+runMain(cli, main);

@@ -1,40 +1,47 @@
 #!/usr/bin/env tsx
 // `npm run publish -- <type> '<json data>' [--stage <stage>]`: publish one validated event to the
 // deployed events topic of a stage (default: local, in the emulator) and print its id.
-import { parseArgs } from 'node:util';
 import { ContractViolation } from '../events/contract-violation.ts';
 import { type EventType, eventTypes, validateData } from '../events/registry.ts';
 import { parseJson } from '../shared/json.ts';
 import { createPublisher } from '../shared/publisher.ts';
+import { parseCli, runMain, UsageError } from './cli.ts';
 import { applyLocalAwsEnv } from './emulator/local-env.ts';
 import { stackOutputs } from './local/stack.ts';
 
-const usage = `usage: npm run publish -- <type> '<json data>' [--stage <stage>]
-types: ${eventTypes().join(', ')}`;
+const cli = {
+  usage: `usage: npm run publish -- <type> '<json data>' [--stage <stage>]
+  <type>           the event type (${eventTypes().join(', ')})
+  <json data>      the event's data, checked against its contract before anything is sent
+  --stage <stage>  the deployed stage (default: local, in the emulator; others use your AWS credentials)
+  --help           this text
+Prints the published event's id.`,
+  allowPositionals: true,
+  options: { stage: { type: 'string', default: 'local' } },
+} as const;
 
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { stage: { type: 'string', default: 'local' } },
-  });
-  const [type, json] = positionals;
-  if (!type || !json) {
-    console.error(usage);
-    return 2;
-  }
-  if (!(eventTypes() as string[]).includes(type)) {
-    console.error(`Unknown event type "${type}".\n${usage}`);
-    return 2;
-  }
+  const { positionals, values } = parseCli(cli);
+  const [type, json, ...extra] = positionals;
+  if (!type || json === undefined)
+    throw new UsageError('Name an event type and give its JSON data.');
+  if (extra.length)
+    throw new UsageError(`Unexpected argument "${extra[0]}": quote the JSON data as one argument.`);
+  if (!(eventTypes() as string[]).includes(type))
+    throw new UsageError(`Unknown event type "${type}".`);
   // Refuse bad input before touching AWS: the error names the field.
   let data: unknown;
   try {
     data = parseJson(json);
   } catch {
-    console.error(`The data is not valid JSON: ${json}`);
-    return 2;
+    throw new UsageError(`The data is not valid JSON: ${json}`);
   }
-  validateData(type as EventType, data);
+  try {
+    validateData(type as EventType, data);
+  } catch (error) {
+    if (error instanceof ContractViolation) throw new UsageError(error.message);
+    throw error;
+  }
   // Only the local stage talks to the emulator; other stages use your normal AWS credentials.
   if (values.stage === 'local') applyLocalAwsEnv();
   const { eventsTopicArn } = await stackOutputs(values.stage);
@@ -44,11 +51,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    // Every failure here is explained by its message; a stack trace would only hide it.
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(error instanceof ContractViolation ? 2 : 1);
-  },
-);
+runMain(cli, main);

@@ -1,34 +1,44 @@
 #!/usr/bin/env tsx
 // `npm run webhooks`: listen as the local stage's webhook target and print each verified delivery.
-import { LOCAL_WEBHOOK } from './emulator/local-env.ts';
+import { parseCli, runMain } from './cli.ts';
+import { LOCAL_WEBHOOK, LOCAL_WEBHOOK_URL } from './emulator/local-env.ts';
 import { localWebhookSecret, localWebhookSecretName } from './local/stack.ts';
 import { startWebhookReceiver } from './local/webhook-receiver.ts';
 
-const secret = await localWebhookSecret().catch((error: Error) => {
-  console.error(error.message);
-  process.exit(1);
-});
-const receiver = await startWebhookReceiver({
-  secret,
-  host: LOCAL_WEBHOOK.host,
-  port: LOCAL_WEBHOOK.port,
-  path: LOCAL_WEBHOOK.path,
-  onDelivery: (d) => {
-    const what = d.event
-      ? `${d.event.type} ${JSON.stringify(d.event.data)}`
-      : `REJECTED (${d.verificationError})`;
-    console.log(
-      `${d.receivedAt.toISOString()}  ${d.status}  webhook-id=${d.headers['webhook-id']}  ${what}`,
+const cli = {
+  usage: `usage: npm run webhooks
+Listens on ${LOCAL_WEBHOOK_URL}, the local stage's webhook target, and prints each
+delivery with its signature checked (needs the emulator running). Ctrl-C stops it.
+  --help  this text`,
+};
+
+async function main(): Promise<undefined> {
+  parseCli(cli);
+  const secret = await localWebhookSecret();
+  const receiver = await startWebhookReceiver({
+    secret,
+    host: LOCAL_WEBHOOK.host,
+    port: LOCAL_WEBHOOK.port,
+    path: LOCAL_WEBHOOK.path,
+    onDelivery: (d) => {
+      const what = d.event
+        ? `${d.event.type} ${JSON.stringify(d.event.data)}`
+        : `REJECTED (${d.verificationError})`;
+      console.log(
+        `${d.receivedAt.toISOString()}  ${d.status}  webhook-id=${d.headers['webhook-id']}  ${what}`,
+      );
+    },
+  }).catch((error: { code?: string; message: string }) => {
+    throw new Error(
+      error.code === 'EADDRINUSE'
+        ? `${LOCAL_WEBHOOK.host}:${LOCAL_WEBHOOK.port} is already taken: another \`npm run webhooks\`, \`npm run demo\` or the e2e tier is listening there.`
+        : error.message,
     );
-  },
-}).catch((error: { code?: string; message: string }) => {
-  console.error(
-    error.code === 'EADDRINUSE'
-      ? `${LOCAL_WEBHOOK.host}:${LOCAL_WEBHOOK.port} is already taken: another \`npm run webhooks\`, \`npm run demo\` or the e2e tier is listening there.`
-      : error.message,
+  });
+  console.log(
+    `Listening on ${receiver.url} (signatures checked with the emulator's ${localWebhookSecretName()}). Ctrl-C to stop.`,
   );
-  process.exit(1);
-});
-console.log(
-  `Listening on ${receiver.url} (signatures checked with the emulator's ${localWebhookSecretName()}). Ctrl-C to stop.`,
-);
+  return undefined; // the receiver keeps the process running
+}
+
+runMain(cli, main);
