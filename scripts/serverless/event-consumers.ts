@@ -18,7 +18,7 @@
 //
 // It runs at `initialize` (before any command), when every variable is resolved, and uses the
 // building blocks serverless.yml declares in `custom.iam` and `custom.dlqAlarm`.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dashboardBody } from './dashboard.ts';
 
@@ -290,7 +290,15 @@ export default class EventConsumers {
     serverless.configSchemaHandler.defineCustomProperties({
       properties: { consumers: consumersSchema },
     });
-    this.hooks = { initialize: () => addConsumers(serverless) };
+    this.hooks = {
+      initialize: () => addConsumers(serverless),
+      // A stack of no functions yet (a fork after remove:examples) must still package:
+      // serverless-esbuild then copies a work folder it never made (serverless-esbuild#503).
+      'before:package:createDeploymentArtifacts': () => {
+        if (Object.keys(serverless.service.functions).length > 0) return;
+        mkdirSync(path.join(serverless.serviceDir, '.esbuild', '.serverless'), { recursive: true });
+      },
+    };
   }
 }
 
