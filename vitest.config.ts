@@ -2,12 +2,14 @@ import { defineConfig } from 'vitest/config';
 import { localAwsEnv } from './scripts/emulator/local-env.ts';
 
 // Tiers: `unit` (no network, tests beside the code they test), `integration` (the emulator's
-// SNS/SQS/DynamoDB), `e2e` (the stack deployed into the emulator, driven over HTTP) and `chaos`
-// (a small conservation run under injected faults, on its own stage, after the others).
-// One global setup starts the emulator and deploys the stack once per run (test/support/global-setup.ts).
+// SNS/SQS/DynamoDB), `e2e` (the stack deployed into the emulator, driven over HTTP) — these three
+// are `npm test` — and `chaos` (a small conservation run under injected faults, on its own stage:
+// `npm run test:chaos`). One global setup starts the emulator and deploys the stack once per run
+// (test/support/global-setup.ts); the tier-times reporter prints where the time went per tier.
 export default defineConfig({
   test: {
     globalSetup: ['./test/support/global-setup.ts'],
+    reporters: ['default', './test/support/tier-times.ts'],
     projects: [
       {
         extends: true,
