@@ -13,11 +13,10 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
-const COPYING_TESTS = ['scripts/new-*.test.ts', 'scripts/remove-examples.test.ts'];
-
 /**
  * A throw-away copy of this checkout (tracked and new files, no git-ignored ones) sharing its
- * node_modules, for tests that run a generator and then the project's own checks on the result.
+ * node_modules, its emulator's venv and its pinned tools (all git-ignored and slow to install),
+ * for tests that run a generator and check the result, and for `npm run test:fork`.
  */
 export function copyRepository() {
   const dir = mkdtempSync(path.join(tmpdir(), 'fork-'));
@@ -36,6 +35,11 @@ export function copyRepository() {
     cpSync(path.join(root, file), path.join(dir, file), { force: true });
   }
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  for (const installed of ['.emulator/venv', '.tools']) {
+    if (!existsSync(path.join(root, installed))) continue;
+    mkdirSync(path.dirname(path.join(dir, installed)), { recursive: true });
+    symlinkSync(path.join(root, installed), path.join(dir, installed));
+  }
   const bin = path.join(dir, 'node_modules', '.bin');
   const run = (tool: string, args: string[]) =>
     spawnSync(path.join(bin, tool), args, {
@@ -47,20 +51,6 @@ export function copyRepository() {
     dir,
     /** Run a tool of node_modules/.bin in the copy, with the project's Node first on PATH. */
     run,
-    /**
-     * What `npm run lint`, `npm run typecheck` and the unit tier say in the copy (the unit tier
-     * less the tests that copy the repository themselves, which would recurse).
-     */
-    checks: () => ({
-      lint: run('biome', ['check', '.']),
-      typecheck: run('tsc', ['--noEmit']),
-      unit: run('vitest', [
-        'run',
-        '--project',
-        'unit',
-        ...COPYING_TESTS.flatMap((t) => ['--exclude', t]),
-      ]),
-    }),
     /** `serverless package` in the copy; the CloudFormation resources it generated. */
     // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
     packagedResources: (stage = 'dev'): Record<string, any> => {
