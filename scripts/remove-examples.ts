@@ -1,13 +1,14 @@
 #!/usr/bin/env tsx
 // `npm run remove:examples -- --yes`: take the example domain (calculator, storage, notifier and
 // their HTTP API) out of a fork, keeping the mechanism: shared/, the generators, the emulator, the
-// IaC checks and the tiers' support code. The example event contracts stay: the mechanism's own
-// tests use them as fixtures, and a fork's first services can consume them until it has its own.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// IaC checks, the chaos engine, the bench and the tiers' support code. The example event contracts
+// stay: the mechanism's own tests use them as fixtures, and a fork's first services can consume
+// them until it has its own. Every file it rewrites comes out as `npm run lint` wants it.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { regenerateEventDocuments } from './new-service.ts';
+import { parseCli, runMain, UsageError } from './cli.ts';
+import { formatWithBiome, regenerateEventDocuments } from './new-service.ts';
 import { removeEntry } from './serverless/yaml-blocks.ts';
 
 export const EXAMPLE_SERVICES = ['calculator', 'storage', 'notifier'];
@@ -17,6 +18,9 @@ const EXAMPLE_FILES = [
   'test/e2e/calculations.test.ts',
   'test/integration/calculation-store.test.ts',
   'scripts/demo.ts',
+  'scripts/remove-examples.test.ts', // it checks the removal of these very examples
+  'scripts/chaos/scenarios/calculations.ts', // the chaos run's calculation oracle
+  'docs/example.md',
   // npm run bench measures the example's calculation flow, handler by handler.
   'scripts/bench.ts',
   'scripts/bench',
@@ -31,6 +35,9 @@ const EXAMPLE_YAML_ENTRIES = [
   ['resources', 'Resources', 'StorageApiRole'],
   ['resources', 'Outputs', 'HttpApiId'], // no HTTP function, no HTTP API
 ];
+
+/** Markdown about the example only sits between these lines, in README.md and docs/. */
+const EXAMPLE_BLOCK = /^<!-- example:start -->\n[\s\S]*?^<!-- example:end -->\n/gm;
 
 /** Remove the example domain under `root`; returns the paths it removed or changed. */
 export function removeExamples(root: string): string[] {
@@ -62,18 +69,32 @@ export function removeExamples(root: string): string[] {
     delete pkg.scripts.bench;
     return `${JSON.stringify(pkg, null, 2)}\n`;
   });
-  regenerateEventDocuments(root); // the AsyncAPI document no longer lists their queues
+  const docs = existsSync(path.join(root, 'docs'))
+    ? readdirSync(path.join(root, 'docs'))
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => `docs/${name}`)
+    : [];
+  for (const page of ['README.md', ...docs].filter((f) => existsSync(path.join(root, f))))
+    edit(page, (text) => text.replace(EXAMPLE_BLOCK, ''));
+  formatWithBiome(
+    root,
+    changed.filter((file) => /\.(json|ts)$/.test(file) && existsSync(path.join(root, file))),
+  );
+  regenerateEventDocuments(root); // the AsyncAPI document and the README's diagram follow
   return changed;
 }
 
+const cli = {
+  usage: `usage: npm run remove:examples -- --yes
+Deletes the example domain (services/${EXAMPLE_SERVICES.join(', services/')}, their serverless.yml
+entries, HTTP API, tests, demo, chaos scenario and docs) and keeps the mechanism.
+  --yes   really do it (without it, nothing changes)`,
+  options: { yes: { type: 'boolean', default: false } },
+} as const;
+
 function main(): number {
-  const { values } = parseArgs({ options: { yes: { type: 'boolean', default: false } } });
-  if (!values.yes) {
-    console.error(
-      `This deletes services/${EXAMPLE_SERVICES.join(', services/')}, their serverless.yml entries and tests; run it again with --yes.`,
-    );
-    return 2;
-  }
+  const { values } = parseCli(cli);
+  if (!values.yes) throw new UsageError('This deletes the example domain; say --yes to go ahead.');
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const changed = removeExamples(root);
   console.log(`Removed the example domain:\n${changed.map((f) => `  ${f}`).join('\n')}`);
@@ -83,4 +104,4 @@ function main(): number {
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(main());
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runMain(cli, main);
