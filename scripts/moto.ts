@@ -18,9 +18,9 @@ const cli = {
   usage: `usage: npm run test:integration:moto -- [filter…] [-- vitest option…]
 Runs the integration tier against moto server ${MOTO.split('==')[1]} (installed into .tools/moto on first
 use; needs Python 3.10+), started on a free port for this run and stopped after it.
-  filter…          run only the test files whose path contains one of these
-  -- vitest option…  anything after a second -- goes to vitest as it is (e.g. -- --reporter=dot)
-  --help           this text`,
+  filter…            run only the test files whose path contains one of these
+  -- vitest option…  after a second --, passed to vitest as it is (e.g. -- --reporter=dot)
+  --help             this text`,
   allowPositionals: true,
 };
 
