@@ -14,6 +14,7 @@ import { type CloudEvent, CloudEventEnvelope } from '../events/cloud-event.ts';
 import type { EventContract } from '../events/contract.ts';
 import { contracts } from '../events/registry.ts';
 import { topology } from '../events/topology.ts';
+import { parseCli, runMain } from './cli.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const asyncApiPath = path.join(root, 'events', 'asyncapi.yaml');
@@ -256,7 +257,15 @@ export function withTopologyBlock(markdown: string, topology: TopologyShape): st
   );
 }
 
-function main() {
+const cli = {
+  usage: `usage: npm run asyncapi
+Writes events/asyncapi.yaml, events/examples/*.json (SQS events for \`serverless invoke local\`)
+and the README's architecture diagram from the event registry and events/topology.json.
+  --help  this text`,
+};
+
+function main(): number {
+  parseCli(cli);
   writeFileSync(asyncApiPath, renderAsyncApi());
   // A copy without the README (or a README without the markers) simply has no diagram to update.
   const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : undefined;
@@ -270,6 +279,8 @@ function main() {
   console.log(
     `wrote ${path.relative(root, asyncApiPath)}, ${Object.keys(examples).length} examples${updated !== readme ? ' and the README diagram' : ''}`,
   );
+  return 0;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]))
+  runMain(cli, main);
