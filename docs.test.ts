@@ -114,6 +114,46 @@ describe('README.md and docs/', () => {
   });
 });
 
+// What `npm run remove:examples` does to the docs: it deletes the example page and the blocks
+// between the example markers. Whatever stays must not point at them.
+const EXAMPLE_PAGE = path.join('docs', 'example.md');
+const EXAMPLE_BLOCK = /^<!-- example:start -->\n[\s\S]*?^<!-- example:end -->\n/gm;
+
+describe('after remove:examples strips the example blocks and page', () => {
+  const remaining = markdownPages().filter((page) => page !== EXAMPLE_PAGE);
+
+  it.each(remaining)('%s links to the example page only inside example blocks', (page) => {
+    const stripped = read(page).replace(EXAMPLE_BLOCK, '');
+    const toExample = linkTargets(stripped).filter(
+      (target) =>
+        !isExternal(target) &&
+        path.join(path.dirname(page), decodeURIComponent(target.split('#')[0] ?? '')) ===
+          EXAMPLE_PAGE,
+    );
+    expect(
+      toExample,
+      `${page}: wrap these in <!-- example:start --> … <!-- example:end -->`,
+    ).toEqual([]);
+  });
+
+  it.each(remaining)('%s keeps every anchor it links to outside example blocks', (page) => {
+    const stripped = (other: string) => read(other).replace(EXAMPLE_BLOCK, '');
+    const broken = linkTargets(stripped(page))
+      .filter((target) => !isExternal(target) && target.includes('#'))
+      .filter((target) => {
+        const [file = '', anchor = ''] = target.split('#', 2);
+        const resolved = file ? path.join(path.dirname(page), decodeURIComponent(file)) : page;
+        return (
+          resolved.endsWith('.md') &&
+          resolved !== EXAMPLE_PAGE &&
+          existsSync(path.join(root, resolved)) &&
+          !headingAnchors(stripped(resolved)).has(anchor)
+        );
+      });
+    expect(broken, `${page}: these headings sit inside example blocks`).toEqual([]);
+  });
+});
+
 describe('the checks themselves', () => {
   it('find scripts, links and anchors as GitHub reads them', () => {
     expect(npmRunScripts('`npm run -s zz-a -- --json`, npm run zz:b, `npm run <x>`')).toEqual([
