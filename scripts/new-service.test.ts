@@ -9,6 +9,7 @@ import {
 } from '../test/support/probe-names.ts';
 import { copyRepository } from '../test/support/repo-copy.ts';
 import { createService, GeneratorError } from './new-service.ts';
+import { consumerIds } from './serverless/event-consumers.ts';
 
 // The generator in a throw-away copy of the repository, with names no fork uses and a type from
 // the registry, so this passes in any fork. That the result lints, typechecks, passes its tests
@@ -57,8 +58,7 @@ describe('npm run new:service', () => {
 
   describe('a generated consumer', () => {
     const name = probeServiceName();
-    const id = name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-    const Id = id.replace(/^./, (c) => c.toUpperCase());
+    const ids = consumerIds(name);
     let before: string;
     // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
     let resources: Record<string, any>;
@@ -89,30 +89,33 @@ describe('npm run new:service', () => {
     });
 
     it('gets its queue, DLQ, filtered subscription, alarm and own least-privilege role', () => {
-      expect(resources[`${Id}Queue`].Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
-        'Fn::GetAtt': [`${Id}DeadLetterQueue`, 'Arn'],
+      expect(resources[ids.queue].Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
+        'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'],
       });
       const subscription = Object.values(resources).find(
         (r) =>
           r.Type === 'AWS::SNS::Subscription' &&
-          r.Properties.Endpoint['Fn::GetAtt']?.[0] === `${Id}Queue`,
+          r.Properties.Endpoint['Fn::GetAtt']?.[0] === ids.queue,
       );
       expect(subscription.Properties).toMatchObject({
         RawMessageDelivery: true,
         FilterPolicy: { type: [type] },
       });
-      expect(resources[`${Id}DeadLetterAlarm`].Type).toBe('AWS::CloudWatch::Alarm');
-      expect(resources[`${Id}WorkerLambdaFunction`].Properties.Role).toEqual({
-        'Fn::GetAtt': [`${Id}WorkerRole`, 'Arn'],
+      expect(resources[ids.alarm].Type).toBe('AWS::CloudWatch::Alarm');
+      expect(
+        resources[`${ids.functionName.replace(/^./, (c) => c.toUpperCase())}LambdaFunction`]
+          .Properties.Role,
+      ).toEqual({
+        'Fn::GetAtt': [ids.role, 'Arn'],
       });
-      const statements =
-        resources[`${Id}WorkerRole`].Properties.Policies[0].PolicyDocument.Statement;
+      const statements = resources[ids.role].Properties.Policies[0].PolicyDocument.Statement;
       const actions = statements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
       expect(actions).toContain('sns:Publish');
       expect(actions).not.toContain('ssm:GetParameter'); // no other service's secrets
       // No other service's resources: every queue it may touch is its own.
       const queues = JSON.stringify(statements).match(/"[A-Za-z0-9]+(?:DeadLetter)?Queue"/g) ?? [];
-      for (const queue of queues) expect(queue).toMatch(new RegExp(`^"${Id}(DeadLetter)?Queue"$`));
+      for (const queue of queues)
+        expect(queue).toMatch(new RegExp(`^"(${ids.queue}|${ids.deadLetterQueue})"$`));
     });
   });
 });

@@ -4,30 +4,37 @@ import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentContract, type EventType, eventTypes } from '../../events/registry.ts';
 import { stackName } from '../../scripts/local/stack.ts';
 import { createService } from '../../scripts/new-service.ts';
+import { consumerIds } from '../../scripts/serverless/event-consumers.ts';
 import { sqsClient } from '../../shared/aws/clients.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { eventually } from '../support/poll.ts';
+import { probeServiceName } from '../support/probe-names.ts';
 import { copyRepository } from '../support/repo-copy.ts';
 
 // The fork path end to end: `new:service` in a copy of the repository, a business rule written
-// as a user would, `serverless deploy` of that copy as its own stage, then events of several types
-// published to its topic. The generated consumer must receive its type, and only that.
+// as a user would, `serverless deploy` of that copy as its own stage, then an example event of
+// every registered type published to its topic. The generated consumer must receive its type, and
+// only that. Its name is one no fork uses; the types come from the registry.
 const fork = copyRepository();
 const stage = `fork${randomUUID().slice(0, 6)}`;
+const name = probeServiceName();
+const [consumed, ...others] = eventTypes() as EventType[];
 let outputs: Record<string, string>;
 
 beforeAll(async () => {
-  createService(fork.dir, { name: 'audit', consumes: ['calculation.failed'], publishes: [] });
+  if (!consumed) throw new Error('events/registry.ts registers no event type');
+  createService(fork.dir, { name, consumes: [consumed], publishes: [] });
   // The rule: refuse every event, so each one it receives lands in its DLQ with a reason we can read.
   writeFileSync(
-    path.join(fork.dir, 'services/audit/handle.ts'),
+    path.join(fork.dir, `services/${name}/handle.ts`),
     `import type { EventOf } from '../../events/registry.ts';
 import { PermanentError } from '../../shared/errors.ts';
 
-export async function handle(event: EventOf<'calculation.failed'>): Promise<void> {
-  throw new PermanentError('AUDIT_SAW', \`audit saw \${event.type}\`);
+export async function handle(event: EventOf<'${consumed}'>): Promise<void> {
+  throw new PermanentError('PROBE_SAW', \`probe saw \${event.type}\`);
 }
 `,
   );
@@ -48,31 +55,16 @@ afterAll(() => {
 
 describe('a consumer made by npm run new:service', () => {
   it('is deployed with its queue and DLQ, and receives its event type and only that', async () => {
-    const deadLetterQueue = outputs.AuditDeadLetterQueueUrl as string;
+    const deadLetterQueue = outputs[consumerIds(name).output] as string;
     expect(deadLetterQueue).toBeTruthy();
     const publisher = createPublisher({
       topicArn: outputs.EventsTopicArn as string,
       source: 'e2e',
     });
-    const calculation = {
-      calculationId: randomUUID(),
-      operation: 'divide' as const,
-      a: '1',
-      b: '0',
-    };
-    // Types it does not consume first, then the one it does.
-    await publisher.publish('calculation.completed', { ...calculation, result: '1' });
-    await publisher.publish('notification.sent', {
-      calculationId: calculation.calculationId,
-      eventId: randomUUID(),
-      target: 'default',
-      status: 200,
-      attempts: 1,
-    });
-    const failed = await publisher.publish('calculation.failed', {
-      ...calculation,
-      error: { code: 'DIVISION_BY_ZERO', message: 'Division by zero' },
-    });
+    // Types it does not consume first, then the one it does: each its contract's first example.
+    const example = (type: EventType) => currentContract(type).examples[0] as never;
+    for (const type of others) await publisher.publish(type, example(type));
+    const received = await publisher.publish(consumed as EventType, example(consumed as EventType));
 
     const messages = await eventually(
       async () => {
@@ -86,17 +78,17 @@ describe('a consumer made by npm run new:service', () => {
         );
         return Messages.length ? Messages : undefined;
       },
-      { deadlineMs: 60_000, what: 'the audit consumer to dead-letter what it received' },
+      { deadlineMs: 60_000, what: `the ${name} consumer to dead-letter what it received` },
     );
     expect(messages).toHaveLength(1);
     expect(JSON.parse(messages[0]?.Body ?? '{}')).toMatchObject({
-      id: failed.id,
-      type: 'calculation.failed',
+      id: received.id,
+      type: consumed,
     });
-    expect(messages[0]?.MessageAttributes?.['failure.code']?.StringValue).toBe('AUDIT_SAW');
-    expect(messages[0]?.MessageAttributes?.['failure.consumer']?.StringValue).toBe('audit');
+    expect(messages[0]?.MessageAttributes?.['failure.code']?.StringValue).toBe('PROBE_SAW');
+    expect(messages[0]?.MessageAttributes?.['failure.consumer']?.StringValue).toBe(name);
 
-    // Nothing else is waiting in its queue: the other two types never reached it.
+    // Nothing else is waiting in its queue: the other types never reached it.
     const queueUrl = deadLetterQueue.replace(/-dlq$/, '');
     const { Attributes } = await sqsClient().send(
       new GetQueueAttributesCommand({
