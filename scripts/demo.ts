@@ -1,14 +1,9 @@
 #!/usr/bin/env tsx
 // `npm run demo`: start the emulator if needed, deploy the stack, send a few calculations and
 // trace every event through the system: published → queued → handled → stored → notified.
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { CloudEvent } from '../events/cloud-event.ts';
-import { sqsClient } from '../shared/aws/clients.ts';
 import { parseCli, runMain } from './cli.ts';
 import { LOCAL_WEBHOOK } from './emulator/local-env.ts';
-import { tapEvents } from './local/event-tap.ts';
-import { deployLocalStack, localWebhookSecret } from './local/stack.ts';
-import { startWebhookReceiver } from './local/webhook-receiver.ts';
 
 const calculations = [
   { operation: 'add', a: '0.1', b: '0.2' },
@@ -35,6 +30,12 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 async function main(): Promise<number> {
   parseCli(cli);
+  // Imported after the arguments are read: --help and a bad flag load no AWS SDK.
+  const { ReceiveMessageCommand } = await import('@aws-sdk/client-sqs');
+  const { sqsClient } = await import('../shared/aws/clients.ts');
+  const { tapEvents } = await import('./local/event-tap.ts');
+  const { deployLocalStack, localWebhookSecret } = await import('./local/stack.ts');
+  const { startWebhookReceiver } = await import('./local/webhook-receiver.ts');
   const t0 = Date.now();
   console.log(
     bold('1. Deploying the stack into the local emulator (serverless deploy --stage local) …'),

@@ -1,7 +1,6 @@
 #!/usr/bin/env tsx
 // `npm run deploy:local`: serverless deploy --stage local into the emulator (started if needed).
 import { parseCli, runMain } from './cli.ts';
-import { deployLocalStack } from './local/stack.ts';
 
 const cli = {
   usage: `usage: npm run deploy:local
@@ -12,6 +11,8 @@ events topic and dead-letter queues.
 
 async function main(): Promise<number> {
   parseCli(cli);
+  // Imported after the arguments are read: --help and a bad flag load no AWS SDK.
+  const { deployLocalStack } = await import('./local/stack.ts');
   const stack = await deployLocalStack();
   if (stack.apiUrl) console.log(`\nAPI:    ${stack.apiUrl}`);
   console.log(`Topic:  ${stack.eventsTopicArn}`);

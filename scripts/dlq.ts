@@ -2,17 +2,7 @@
 // `npm run dlq -- list [service] [--stage s]`, `redrive <service> [--stage s] [--max n] [--code c]`,
 // `purge <service> --yes [--stage s]`: the dead-letter queues of a deployed stage (default
 // `local`, in the emulator; other stages use your normal AWS credentials).
-import { sqsClient } from '../shared/aws/clients.ts';
 import { parseCli, runMain, UsageError, wholeNumber } from './cli.ts';
-import { applyLocalAwsEnv } from './emulator/local-env.ts';
-import { stackOutputs } from './local/stack.ts';
-import {
-  countMessages,
-  groupByCode,
-  purge,
-  readDeadLetters,
-  redrive,
-} from './operations/dead-letters.ts';
 
 const cli = {
   usage: `usage: npm run dlq -- list [service] [--stage s]
@@ -47,6 +37,13 @@ async function main(): Promise<number> {
   if (command === 'purge' && !values.yes)
     throw new UsageError(`This drops every message in the ${service} DLQ; add --yes.`);
   const max = wholeNumber('max', values.max);
+  // Imported after the arguments are read: --help and a bad flag load no AWS SDK.
+  const { sqsClient } = await import('../shared/aws/clients.ts');
+  const { applyLocalAwsEnv } = await import('./emulator/local-env.ts');
+  const { stackOutputs } = await import('./local/stack.ts');
+  const { countMessages, groupByCode, purge, readDeadLetters, redrive } = await import(
+    './operations/dead-letters.ts'
+  );
   if (values.stage === 'local') applyLocalAwsEnv();
   const stack = await stackOutputs(values.stage);
   const services = Object.keys(stack.deadLetterQueues);

@@ -2,7 +2,6 @@
 // `npm run emulator -- start|stop|status|logs`: the local AWS emulator, whichever backend is available.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCli, runMain, UsageError } from './cli.ts';
-import { emulatorStatus, logFile, startEmulator, stopEmulator } from './emulator/emulator.ts';
 
 const cli = {
   usage: `usage: npm run emulator -- start|stop|status|logs
@@ -18,6 +17,10 @@ async function main(): Promise<number> {
   const { positionals } = parseCli(cli);
   const [command, ...extra] = positionals;
   if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}".`);
+  // Imported after the arguments are read: --help and a bad flag load no AWS SDK.
+  const { emulatorStatus, logFile, startEmulator, stopEmulator } = await import(
+    './emulator/emulator.ts'
+  );
   switch (command) {
     case 'start': {
       const s = await startEmulator((line) => console.log(line));

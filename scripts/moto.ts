@@ -9,7 +9,6 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, runMain } from './cli.ts';
-import { isHealthy } from './emulator/emulator.ts';
 import { ensurePythonPackages } from './python-venv.ts';
 
 export const MOTO = 'moto[server]==5.2.5';
@@ -38,6 +37,7 @@ async function freePort(): Promise<number> {
 async function main(): Promise<number> {
   // After `--` parseArgs hands everything over as positionals: vitest's options pass through.
   const { positionals: vitestArgs } = parseCli(cli);
+  const { isHealthy } = await import('./emulator/emulator.ts'); // its AWS SDK only past --help
   const bin = ensurePythonPackages(venv, [MOTO], console.log);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;

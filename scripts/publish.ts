@@ -4,10 +4,7 @@
 import { ContractViolation } from '../events/contract-violation.ts';
 import { type EventType, eventTypes, validateData } from '../events/registry.ts';
 import { parseJson } from '../shared/json.ts';
-import { createPublisher } from '../shared/publisher.ts';
 import { parseCli, runMain, UsageError } from './cli.ts';
-import { applyLocalAwsEnv } from './emulator/local-env.ts';
-import { stackOutputs } from './local/stack.ts';
 
 const cli = {
   usage: `usage: npm run publish -- <type> '<json data>' [--stage <stage>]
@@ -42,6 +39,10 @@ async function main(): Promise<number> {
     if (error instanceof ContractViolation) throw new UsageError(error.message);
     throw error;
   }
+  // Imported only now: --help and bad input load no AWS SDK.
+  const { createPublisher } = await import('../shared/publisher.ts');
+  const { applyLocalAwsEnv } = await import('./emulator/local-env.ts');
+  const { stackOutputs } = await import('./local/stack.ts');
   // Only the local stage talks to the emulator; other stages use your normal AWS credentials.
   if (values.stage === 'local') applyLocalAwsEnv();
   const { eventsTopicArn } = await stackOutputs(values.stage);

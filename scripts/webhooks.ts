@@ -2,8 +2,6 @@
 // `npm run webhooks`: listen as the local stage's webhook target and print each verified delivery.
 import { parseCli, runMain } from './cli.ts';
 import { LOCAL_WEBHOOK, LOCAL_WEBHOOK_URL } from './emulator/local-env.ts';
-import { localWebhookSecret, localWebhookSecretName } from './local/stack.ts';
-import { startWebhookReceiver } from './local/webhook-receiver.ts';
 
 const cli = {
   usage: `usage: npm run webhooks
@@ -14,6 +12,9 @@ delivery with its signature checked (needs the emulator running). Ctrl-C stops i
 
 async function main(): Promise<undefined> {
   parseCli(cli);
+  // Imported after the arguments are read: --help and a bad flag load no AWS SDK.
+  const { localWebhookSecret, localWebhookSecretName } = await import('./local/stack.ts');
+  const { startWebhookReceiver } = await import('./local/webhook-receiver.ts');
   const secret = await localWebhookSecret();
   const receiver = await startWebhookReceiver({
     secret,
