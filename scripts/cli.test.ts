@@ -25,7 +25,8 @@ const scripts: Script[] = Object.entries(
     }
   ).scripts,
 ).flatMap(([name, command]) => {
-  const match = /^tsx\s+(scripts\/\S+\.ts)(.*)$/.exec(command.trim());
+  // `tsx scripts/x.ts [args]`; a command line with shell operators is left alone.
+  const match = /^tsx\s+(scripts\/\S+\.ts)((?:\s+[^\s&|;<>]+)*)$/.exec(command.trim());
   return match?.[1]
     ? [{ name, args: [match[1], ...(match[2] ?? '').split(/\s+/).filter(Boolean)] }]
     : [];
