@@ -1,52 +1,58 @@
 #!/usr/bin/env tsx
-// `npm run bench -- [--json] [--no-e2e] [--latency-ms 5] [--rounds 30] [--cold-runs 15]
-//   [--calculations 500] [--concurrency 16]`: what each layer costs, measured side by side in one
-// run (scripts/bench/run-bench.ts). Ratios are what count on a shared machine. The end-to-end
-// part deploys its own emulator stage, `bench`; everything it sends goes to 127.0.0.1.
+// `npm run bench`: what each layer costs, measured side by side in one run
+// (scripts/bench/run-bench.ts): per function, whatever the fork deploys; end to end when the
+// example scenario is present (scripts/bench/example/). Ratios are what count on a shared
+// machine. The end-to-end part deploys its own emulator stage, `bench`; everything it sends goes
+// to 127.0.0.1.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { formatBench, runBench } from './bench/run-bench.ts';
-import { startEmulator } from './emulator/emulator.ts';
-import { applyLocalAwsEnv } from './emulator/local-env.ts';
+import { parseCli, runMain, wholeNumber } from './cli.ts';
 
-const numbers = {
-  'latency-ms': 'latencyMs',
-  rounds: 'rounds',
-  'cold-runs': 'coldImportRuns',
-  calculations: 'calculations',
-  concurrency: 'concurrency',
+const cli = {
+  usage: `usage: npm run bench -- [--json] [--no-e2e] [--latency-ms n] [--rounds n] [--cold-runs n]
+                         [--calculations n] [--concurrency n]
+  per function (every function serverless.yml deploys):
+    cold import of its prod bundle vs a bare bundle of the same AWS clients
+    each consumer's handler on a 10-record batch of its consumed types, and each HTTP function's
+    on one request, vs a bare handler making the same AWS calls (AWS stubbed in process)
+  end to end (the example scenario, scripts/bench/example/, when present; needs the emulator):
+    calculations through the deployed stage \`bench\`, AWS calls and USD per calculation
+  --json            print the report as JSON instead of a table
+  --no-e2e          skip the end-to-end part (no emulator needed)
+  --latency-ms n    latency of every stubbed AWS call (default 5)
+  --rounds n        timed rounds per handler comparison (default 30)
+  --cold-runs n     fresh node processes per bundle (default 15)
+  --calculations n  end to end: calculations sent (default 500)
+  --concurrency n   end to end: requests in flight (default 16)
+  --help            this text`,
+  options: {
+    json: { type: 'boolean', default: false },
+    'no-e2e': { type: 'boolean', default: false },
+    'latency-ms': { type: 'string' },
+    rounds: { type: 'string' },
+    'cold-runs': { type: 'string' },
+    calculations: { type: 'string' },
+    concurrency: { type: 'string' },
+  },
 } as const;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      json: { type: 'boolean', default: false },
-      'no-e2e': { type: 'boolean', default: false },
-      ...Object.fromEntries(Object.keys(numbers).map((f) => [f, { type: 'string' as const }])),
-    },
-  });
+  const { values } = parseCli(cli);
   const options = {
     root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'),
-    latencyMs: 5,
-    rounds: 30,
-    coldImportRuns: 15,
-    calculations: 500,
-    concurrency: 16,
+    latencyMs: wholeNumber('latency-ms', values['latency-ms']) ?? 5,
+    rounds: wholeNumber('rounds', values.rounds) ?? 30,
+    coldImportRuns: wholeNumber('cold-runs', values['cold-runs']) ?? 15,
+    calculations: wholeNumber('calculations', values.calculations) ?? 500,
+    concurrency: wholeNumber('concurrency', values.concurrency) ?? 16,
     endToEnd: !values['no-e2e'],
     log: (line: string) => console.error(`[bench] ${line}`),
   };
-  for (const [flag, key] of Object.entries(numbers)) {
-    const text = (values as Record<string, unknown>)[flag] as string | undefined;
-    if (text === undefined) continue;
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) {
-      console.error(`--${flag} must be a whole number ≥ 1, not "${text}"`);
-      return 2;
-    }
-    options[key] = value;
-  }
-  if (options.endToEnd) {
+  // Imported here, after the arguments: --help and a bad flag cost nothing.
+  const { formatBench, loadScenario, runBench } = await import('./bench/run-bench.ts');
+  if (options.endToEnd && (await loadScenario(options.root))?.endToEnd) {
+    const { applyLocalAwsEnv } = await import('./emulator/local-env.ts');
+    const { startEmulator } = await import('./emulator/emulator.ts');
     applyLocalAwsEnv();
     await startEmulator((line) => options.log(line));
   }
@@ -55,10 +61,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+runMain(cli, main);

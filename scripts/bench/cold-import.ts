@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { type PackagedTemplate, standIn } from './functions.ts';
 
 // Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle
 // (what a Lambda cold start pays before the first event), side by side with an empty `node`
@@ -11,6 +12,8 @@ import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 export interface ColdImport {
   function: string;
+  /** Its handler's source file, project-relative. */
+  source: string;
   ms: number;
   /** × an empty node start. */
   vsEmptyNode: number;
@@ -32,16 +35,6 @@ export interface ColdImportReport {
   /** The slowest bare bundle (the most clients). */
   bareMs: number;
   functions: ColdImport[];
-}
-
-type Json = Record<string, unknown>;
-
-/** Env values a cold start parses: intrinsics (Ref, GetAtt, Sub) become plausible stand-ins. */
-function standIn(name: string, value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (name.endsWith('_URL')) return 'https://sqs.us-east-1.amazonaws.com/000000000000/bench';
-  if (name.endsWith('_ARN')) return 'arn:aws:sns:us-east-1:000000000000:bench';
-  return 'bench';
 }
 
 /** The AWS clients a bundle holds, recognised by their protocols' marks, and how to create each. */
@@ -100,25 +93,15 @@ export async function measureColdImports({
   root,
   workDir,
   runs,
+  packaged,
 }: {
   root: string;
   workDir: string;
   runs: number;
+  /** The packaged template (functions.ts): every function in it is measured. */
+  packaged: PackagedTemplate;
 }): Promise<ColdImportReport> {
-  const packageDir = path.join(workDir, 'package');
-  execFileSync(
-    path.join(root, 'node_modules', '.bin', 'serverless'),
-    ['package', '--stage', 'prod', '--package', packageDir],
-    { cwd: root, stdio: 'ignore', env: { ...process.env, AWS_ENDPOINT_URL: '' } },
-  );
-  const template = JSON.parse(
-    readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as { Resources: Record<string, { Type: string; Properties: Json }> };
-  const esbuildOptions = (
-    JSON.parse(readFileSync(path.join(packageDir, 'serverless-state.json'), 'utf8')) as {
-      service: { custom: { esbuild: Json } };
-    }
-  ).service.custom.esbuild;
+  const esbuildOptions = packaged.esbuild;
 
   // Each function: its zip unpacked, its handler file, its environment.
   const targets: Array<{
@@ -131,28 +114,16 @@ export async function measureColdImports({
     bare?: string;
     parts?: Map<string, number>;
   }> = [];
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const props = resource.Properties as {
-      Handler: string;
-      Code: { S3Key: string };
-      Environment?: { Variables?: Json };
-      MemorySize?: number;
-    };
-    const zip = path.join(packageDir, path.basename(props.Code.S3Key));
-    const dir = path.join(workDir, logicalId);
+  for (const f of packaged.functions) {
+    const dir = path.join(workDir, f.name);
     mkdirSync(dir, { recursive: true });
-    execFileSync('unzip', ['-o', '-q', zip, '-d', dir]);
-    const file = path.join(dir, `${props.Handler.replace(/\.[^.]+$/, '')}.mjs`);
-    const env = Object.fromEntries(
-      Object.entries(props.Environment?.Variables ?? {}).map(([k, v]) => [k, standIn(k, v)]),
-    );
+    execFileSync('unzip', ['-o', '-q', f.zip, '-d', dir]);
     targets.push({
-      name: logicalId.replace(/LambdaFunction$/, ''),
-      file,
-      env,
-      memoryMb: Number(props.MemorySize ?? 1024),
-      source: `${props.Handler.replace(/\.[^.]+$/, '')}.ts`,
+      name: f.name,
+      file: path.join(dir, `${f.source.replace(/\.ts$/, '')}.mjs`),
+      env: Object.fromEntries(Object.entries(f.env).map(([k, v]) => [k, standIn(k, v)])),
+      memoryMb: f.memoryMb,
+      source: f.source,
     });
   }
 
@@ -168,31 +139,34 @@ export async function measureColdImports({
     metafile: true,
     logLevel: 'silent',
   };
+  // The builds only read files, so they run at once (esbuild spreads them over the cores).
   const bares = new Map<string, string>();
-  const bareParts = new Map<string, Map<string, number>>();
   for (const t of targets) {
     const entry = bareEntry(readFileSync(t.file, 'utf8'));
-    let file = bares.get(entry);
-    if (!file) {
-      file = path.join(workDir, `bare-${bares.size}.mjs`);
+    t.bare = bares.get(entry) ?? path.join(workDir, `bare-${bares.size}.mjs`);
+    bares.set(entry, t.bare);
+  }
+  const bareParts = new Map<string, Map<string, number>>();
+  await Promise.all([
+    ...[...bares].map(async ([entry, file]) => {
       const { metafile } = await build({
         ...buildOptions,
         stdin: { contents: entry, resolveDir: root, loader: 'js' },
         outfile: file,
       });
-      bares.set(entry, file);
       bareParts.set(file, bytesByPart(metafile as Metafile));
-    }
-    t.bare = file;
-    const { metafile } = await build({
-      ...buildOptions,
-      absWorkingDir: root,
-      entryPoints: [t.source],
-      outfile: path.join(workDir, `${t.name}.composition.mjs`),
-      write: false, // only its metafile is read: the deployed bundle is what runs
-    });
-    t.parts = bytesByPart(metafile as Metafile);
-  }
+    }),
+    ...targets.map(async (t) => {
+      const { metafile } = await build({
+        ...buildOptions,
+        absWorkingDir: root,
+        entryPoints: [t.source],
+        outfile: path.join(workDir, `${t.name}.composition.mjs`),
+        write: false, // only its metafile is read: the deployed bundle is what runs
+      });
+      t.parts = bytesByPart(metafile as Metafile);
+    }),
+  ]);
   const emptyFile = path.join(workDir, 'empty.mjs');
   writeFileSync(emptyFile, '');
 
@@ -264,6 +238,7 @@ export async function measureColdImports({
         const ms = median(samples.get(t.name) ?? []);
         return {
           function: t.name,
+          source: t.source,
           ms,
           vsEmptyNode: vs(t, 'empty'),
           bareMs: bareOf(t),

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -20,29 +21,17 @@ import type {
   SQSRecord,
 } from 'aws-lambda';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
-import { currentContract } from '../../events/registry.ts';
+import { currentContract, type EventType } from '../../events/registry.ts';
+import { standIn } from './functions.ts';
 import { startStubAws } from './stub-aws.ts';
 
-// What the consumer stack and the HTTP stack cost: the real calculator handlers against a bare
-// handler written by hand that makes the same AWS calls (counted on the stub, per record) with
-// the records of a batch handled concurrently — the best a hand-written handler does. Every AWS
-// call is answered by an in-process stub after a fixed latency, so the difference is what the
-// middleware and the libraries cost.
-
-const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:bench-events';
-const ENV = {
-  SERVICE_NAME: 'calculator',
-  EVENTS_TOPIC_ARN: TOPIC_ARN,
-  IDEMPOTENCY_TABLE: 'bench-idempotency',
-  DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1/000000000000/bench-dlq',
-  MAX_RECEIVE_COUNT: '4',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
-  POWERTOOLS_METRICS_NAMESPACE: 'bench',
-  POWERTOOLS_METRICS_DISABLED: 'false', // EMF documents are part of what the stack costs
-};
+// What the consumer stack and the HTTP stack cost, per function: each function's real handler
+// (imported from its source, with its own environment from the template) against a bare handler
+// written by hand that makes the same AWS calls (counted on the stub, per record or request), the
+// records of a batch handled concurrently — the best a hand-written handler does. Every AWS call
+// is answered by an in-process stub after a fixed latency, so the difference is what the
+// middleware and the libraries cost. Consumers get batches of their consumed types, built from
+// the contracts' own examples (events/registry.ts).
 
 export interface HandlerCost {
   /** Median ms per batch / request. */
@@ -54,7 +43,63 @@ export interface HandlerCost {
   barePerSecond: number;
   /** AWS calls per record (consumer) or request (HTTP), by service:Operation — the same for both. */
   callsPerUnit: Record<string, number>;
+  /** What the real handler logged as a failure (WARN/ERROR) on a sample batch or request, if anything. */
+  failure?: string;
+  /** HTTP: the status the real handler answered. */
+  status?: number;
 }
+
+interface Job {
+  /** The function's name in the template. */
+  function: string;
+  /** Its handler source, project-relative, and the export the template names. */
+  source: string;
+  exportName: string;
+  /** Its environment as the template sets it (stand-ins for intrinsics are made here). */
+  env: Record<string, unknown>;
+}
+
+export interface ConsumerJob extends Job {
+  consumes: string[];
+}
+
+/** A sample request for an HTTP route; a route's path parameters get fresh ids. */
+export interface HttpSample {
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface HttpJob extends Job {
+  /** `METHOD /path/{param}` */
+  route: string;
+  sample: HttpSample;
+}
+
+export interface HandlerCostOptions {
+  root: string;
+  latencyMs: number;
+  rounds: number;
+  batchSize: number;
+  consumers: ConsumerJob[];
+  http: HttpJob[];
+}
+
+export interface HandlerCosts {
+  /** By function name. */
+  consumers: Record<string, HandlerCost>;
+  http: Record<string, HandlerCost>;
+  /** Functions that could not be measured (their module failed to load, say), with the reason. */
+  unmeasured: Record<string, string>;
+}
+
+const BASE_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_METRICS_NAMESPACE: 'bench',
+  POWERTOOLS_METRICS_DISABLED: 'false', // EMF documents are part of what the stack costs
+};
 
 const context = (): Context =>
   ({
@@ -69,13 +114,13 @@ const context = (): Context =>
     getRemainingTimeInMillis: () => 30_000,
   }) as Context;
 
-function batchOf(size: number): SQSEvent {
-  const Records = Array.from({ length: size }, (): SQSRecord => {
-    const event = buildCloudEvent(
-      currentContract('calculation.requested'),
-      { calculationId: randomUUID(), operation: 'add', a: '0.1', b: '0.2' },
-      'bench',
-    );
+/** A batch of `size` records cycling through `types`, each from its contract's examples, fresh ids. */
+export function batchOf(types: string[], size: number): SQSEvent {
+  const Records = Array.from({ length: size }, (_, i): SQSRecord => {
+    const contract = currentContract(types[i % types.length] as EventType);
+    const examples = contract.examples as unknown[];
+    const data = examples[Math.floor(i / types.length) % examples.length];
+    const event = buildCloudEvent(contract, data, 'bench');
     return {
       messageId: randomUUID(),
       receiptHandle: randomUUID(),
@@ -99,102 +144,192 @@ function batchOf(size: number): SQSEvent {
   return { Records };
 }
 
-function httpRequest(): APIGatewayProxyEventV2 {
+function httpRequest(route: string, sample: HttpSample): APIGatewayProxyEventV2 {
+  const [method = 'GET', routePath = '/'] = route.split(' ');
+  const pathParameters: Record<string, string> = {};
+  const rawPath = routePath.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => {
+    pathParameters[name] = randomUUID();
+    return pathParameters[name];
+  });
+  const body = sample.body === undefined ? undefined : JSON.stringify(sample.body);
   return {
     version: '2.0',
-    routeKey: 'POST /calculations',
-    rawPath: '/calculations',
+    routeKey: route,
+    rawPath,
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-    body: JSON.stringify({ operation: 'add', a: '0.1', b: '0.2' }),
+    headers: {
+      ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
+      ...sample.headers,
+    },
+    ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
+    ...(body === undefined ? {} : { body }),
     isBase64Encoded: false,
     requestContext: {
-      http: { method: 'POST', path: '/calculations', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' },
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' },
       requestId: randomUUID(),
-      routeKey: 'POST /calculations',
+      routeKey: route,
       stage: '$default',
       timeEpoch: Date.now(),
     },
   } as unknown as APIGatewayProxyEventV2;
 }
 
-/** One AWS call of the given kind, as a hand-written handler would make it. */
-function bareCall(key: string, clients: BareClients, id: string, body: string): Promise<unknown> {
-  const Key = { id: { S: `bare#${id}` } };
-  const TableName = ENV.IDEMPOTENCY_TABLE;
-  switch (key) {
-    case 'dynamodb:PutItem':
-      return clients.dynamo.send(
-        new PutItemCommand({
-          TableName,
-          Item: { ...Key, status: { S: 'INPROGRESS' }, expiration: { N: '1' } },
-          ConditionExpression: 'attribute_not_exists(id)',
-        }),
+type BareCall = (id: string, body: string) => Promise<unknown>;
+
+/** SDK clients of the bare handlers, one per service, made on first use. */
+class BareClients {
+  private readonly clients = new Map<string, { send: (c: unknown) => Promise<unknown> }>();
+  async of(service: string) {
+    const known = this.clients.get(service);
+    if (known) return known;
+    const made =
+      service === 'dynamodb'
+        ? new DynamoDBClient({})
+        : service === 'sns'
+          ? new SNSClient({})
+          : service === 'sqs'
+            ? new SQSClient({})
+            : await this.generic(service);
+    this.clients.set(service, made as { send: (c: unknown) => Promise<unknown> });
+    return made as { send: (c: unknown) => Promise<unknown> };
+  }
+  private async generic(service: string) {
+    const module = (await import(`@aws-sdk/client-${service}`).catch(() => undefined)) as
+      | Record<string, new (config: object) => unknown>
+      | undefined;
+    const Client = Object.entries(module ?? {}).find(
+      ([name]) => name.endsWith('Client') && !name.includes('ServiceException'),
+    )?.[1];
+    if (!module || !Client)
+      throw new Error(
+        `The bare handler has no SDK client for ${service} (@aws-sdk/client-${service})`,
       );
-    case 'dynamodb:UpdateItem':
-      return clients.dynamo.send(
-        new UpdateItemCommand({
-          TableName,
-          Key,
-          UpdateExpression: 'SET #s = :s',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': { S: 'COMPLETED' } },
-        }),
-      );
-    case 'dynamodb:GetItem':
-      return clients.dynamo.send(new GetItemCommand({ TableName, Key }));
-    case 'dynamodb:DeleteItem':
-      return clients.dynamo.send(new DeleteItemCommand({ TableName, Key }));
-    case 'sns:Publish':
-      return clients.sns.send(
-        new PublishCommand({
-          TopicArn: TOPIC_ARN,
-          Message: body,
-          MessageAttributes: { type: { DataType: 'String', StringValue: 'calculation.completed' } },
-        }),
-      );
-    case 'sns:PublishBatch':
-      return clients.sns.send(
-        new PublishBatchCommand({
-          TopicArn: TOPIC_ARN,
-          PublishBatchRequestEntries: [{ Id: '0', Message: body }],
-        }),
-      );
-    case 'sqs:SendMessage':
-      return clients.sqs.send(
-        new SendMessageCommand({ QueueUrl: ENV.DEAD_LETTER_QUEUE_URL, MessageBody: body }),
-      );
-    default:
-      throw new Error(`The bare handler has no hand-written form of ${key}`);
+    return new Client({});
+  }
+  async command(service: string, operation: string, input: object) {
+    const module = (await import(`@aws-sdk/client-${service}`)) as Record<
+      string,
+      new (
+        input: object,
+      ) => unknown
+    >;
+    const Command = module[`${operation}Command`];
+    if (!Command) throw new Error(`The bare handler has no command for ${service}:${operation}`);
+    return () => new Command(input);
+  }
+  destroy() {
+    for (const client of this.clients.values())
+      (client as unknown as { destroy?: () => void }).destroy?.();
   }
 }
 
-interface BareClients {
-  dynamo: DynamoDBClient;
-  sns: SNSClient;
-  sqs: SQSClient;
+/** One AWS call of the given kind, as a hand-written handler would make it. */
+async function bareCall(key: string, clients: BareClients): Promise<BareCall> {
+  const [service = '', operation = ''] = key.split(':');
+  const client = await clients.of(service);
+  const TableName = 'bench-bare';
+  const Key = (id: string) => ({ id: { S: `bare#${id}` } });
+  const TopicArn = 'arn:aws:sns:us-east-1:000000000000:bench-events';
+  switch (key) {
+    case 'dynamodb:PutItem':
+      return (id) =>
+        client.send(
+          new PutItemCommand({
+            TableName,
+            Item: { ...Key(id), status: { S: 'INPROGRESS' }, expiration: { N: '1' } },
+            ConditionExpression: 'attribute_not_exists(id)',
+          }),
+        );
+    case 'dynamodb:UpdateItem':
+      return (id) =>
+        client.send(
+          new UpdateItemCommand({
+            TableName,
+            Key: Key(id),
+            UpdateExpression: 'SET #s = :s',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':s': { S: 'COMPLETED' } },
+          }),
+        );
+    case 'dynamodb:GetItem':
+      return (id) => client.send(new GetItemCommand({ TableName, Key: Key(id) }));
+    case 'dynamodb:DeleteItem':
+      return (id) => client.send(new DeleteItemCommand({ TableName, Key: Key(id) }));
+    case 'sns:Publish':
+      return (_, body) =>
+        client.send(
+          new PublishCommand({
+            TopicArn,
+            Message: body,
+            MessageAttributes: { type: { DataType: 'String', StringValue: 'bench.event' } },
+          }),
+        );
+    case 'sns:PublishBatch':
+      return (_, body) =>
+        client.send(
+          new PublishBatchCommand({
+            TopicArn,
+            PublishBatchRequestEntries: [{ Id: '0', Message: body }],
+          }),
+        );
+    case 'sqs:SendMessage':
+      return (_, body) =>
+        client.send(
+          new SendMessageCommand({
+            QueueUrl: `${process.env.AWS_ENDPOINT_URL}/000000000000/bench-bare`,
+            MessageBody: body,
+          }),
+        );
+    default: {
+      // Any other call: the operation's command with no input, through the service's client.
+      const command = await clients.command(service, operation, {});
+      return () => client.send(command());
+    }
+  }
 }
 
 /** The calls of one unit, idempotency writes around the rest, in the order a handler makes them. */
-function callPlan(callsPerUnit: Record<string, number>): string[] {
+async function callPlan(
+  callsPerUnit: Record<string, number>,
+  clients: BareClients,
+): Promise<BareCall[]> {
   const plan = Object.entries(callsPerUnit).flatMap(([key, n]) =>
     Array.from({ length: Math.round(n) }, () => key),
   );
   const rank = (k: string) => (k === 'dynamodb:PutItem' ? 0 : k === 'dynamodb:UpdateItem' ? 2 : 1);
-  return plan.sort((a, b) => rank(a) - rank(b));
+  return Promise.all(plan.sort((a, b) => rank(a) - rank(b)).map((key) => bareCall(key, clients)));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-/** Run `fn` with stdout swallowed: log lines are still built and serialized, not printed. */
-async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+/** Run `fn` with stdout swallowed (log lines are still built and serialized), keeping them if asked. */
+async function quietly<T>(fn: () => Promise<T>, lines?: string[]): Promise<T> {
   const write = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: unknown) => {
+    lines?.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
   try {
     return await fn();
   } finally {
     process.stdout.write = write;
   }
+}
+
+/** The first WARN/ERROR line a handler logged, as `message (failure code)`. */
+function firstFailure(lines: string[]): string | undefined {
+  for (const line of lines.join('').split('\n')) {
+    if (!/"level":"(WARN|ERROR|CRITICAL)"/.test(line)) continue;
+    try {
+      const entry = JSON.parse(line) as { message?: string; failure?: { code?: string } };
+      return [entry.message, entry.failure?.code && `(${entry.failure.code})`]
+        .filter(Boolean)
+        .join(' ');
+    } catch {
+      return line.slice(0, 200);
+    }
+  }
+  return undefined;
 }
 
 async function compare(
@@ -235,85 +370,104 @@ async function compare(
   };
 }
 
-export interface HandlerCostOptions {
-  latencyMs: number;
-  rounds: number;
-  batchSize: number;
-}
-
-/** The consumer stack (calculator worker) and the HTTP stack (calculator API) against bare handlers. */
-export async function measureHandlerCost(
-  options: HandlerCostOptions,
-): Promise<{ consumer: HandlerCost; http: HandlerCost }> {
+/** Every consumer and HTTP function of the options against its bare handler, one after another. */
+export async function measureHandlerCost(options: HandlerCostOptions): Promise<HandlerCosts> {
   const stub = await startStubAws({ latencyMs: options.latencyMs });
   const saved = { ...process.env };
-  Object.assign(process.env, ENV, { AWS_ENDPOINT_URL: stub.url });
+  const clients = new BareClients();
+  // What the real handler calls per unit, and the first failure it logged.
+  const sample = async (run: () => Promise<unknown>, units: number) => {
+    stub.reset();
+    const lines: string[] = [];
+    const result = await quietly(run, lines);
+    const callsPerUnit = Object.fromEntries(
+      Object.entries(stub.calls).map(([k, n]) => [k, n / units]),
+    );
+    return { result, callsPerUnit, failure: firstFailure(lines) };
+  };
+  // Each function's module is imported under its own environment: its config is read at import.
+  const load = async (job: Job) => {
+    process.env = {
+      ...saved,
+      ...BASE_ENV,
+      ...Object.fromEntries(Object.entries(job.env).map(([k, v]) => [k, standIn(k, v, stub.url)])),
+      ...{ NODE_OPTIONS: saved.NODE_OPTIONS, POWERTOOLS_METRICS_DISABLED: 'false' },
+      AWS_ENDPOINT_URL: stub.url,
+    };
+    const module = (await import(
+      pathToFileURL(path.join(options.root, job.source)).href
+    )) as Record<string, unknown>;
+    const handler = module[job.exportName];
+    if (typeof handler !== 'function')
+      throw new Error(`${job.source} exports no function "${job.exportName}" (${job.function})`);
+    return handler as (event: unknown, context: Context) => Promise<unknown>;
+  };
+  const costs: HandlerCosts = { consumers: {}, http: {}, unmeasured: {} };
   try {
-    const worker = (await import('../../services/calculator/worker.ts')).handler;
-    const api = (await import('../../services/calculator/api.ts')).handler;
-    const clients: BareClients = {
-      dynamo: new DynamoDBClient({}),
-      sns: new SNSClient({}),
-      sqs: new SQSClient({}),
+    // A function that cannot be measured is reported, and the others still are.
+    const each = async <J extends Job>(jobs: J[], measure: (job: J) => Promise<void>) => {
+      for (const job of jobs)
+        await measure(job).catch((error: unknown) => {
+          costs.unmeasured[job.function] = error instanceof Error ? error.message : String(error);
+        });
     };
-
-    // What the real handlers call per record / request: the bare handlers make exactly that.
-    const perUnit = async (run: () => Promise<unknown>, units: number) => {
-      stub.reset();
-      await quietly(run);
-      return Object.fromEntries(Object.entries(stub.calls).map(([k, n]) => [k, n / units]));
-    };
-    const consumerCalls = await perUnit(
-      () => worker(batchOf(options.batchSize), context()),
-      options.batchSize,
-    );
-    const httpCalls = await perUnit(() => api(httpRequest(), context()), 1);
-    const consumerPlan = callPlan(consumerCalls);
-    const httpPlan = callPlan(httpCalls);
-
-    const bareConsumer = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-      await Promise.all(
-        event.Records.map(async (record) => {
-          const { id, data } = JSON.parse(record.body);
-          const out = JSON.stringify({ id: randomUUID(), data: { ...data, result: '0.3' } });
-          for (const call of consumerPlan) await bareCall(call, clients, id, out);
-        }),
-      );
-      return { batchItemFailures: [] };
-    };
-    const bareHttp = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
-      const request = JSON.parse(event.body ?? '{}');
-      if (typeof request.a !== 'string' || typeof request.b !== 'string')
-        return { statusCode: 400 };
-      const calculationId = randomUUID();
-      const body = JSON.stringify({ id: randomUUID(), data: { calculationId, ...request } });
-      for (const call of httpPlan)
-        await bareCall(call, clients, event.headers['idempotency-key'] ?? '', body);
-      return { statusCode: 202, body: JSON.stringify({ calculationId, status: 'pending' }) };
-    };
-
-    const consumer = await quietly(() =>
-      compare(
-        () => worker(batchOf(options.batchSize), context()),
-        () => bareConsumer(batchOf(options.batchSize)),
-        options.rounds,
+    await each(options.consumers, async (job) => {
+      const handler = await load(job);
+      const batch = () => batchOf(job.consumes, options.batchSize);
+      const { callsPerUnit, failure } = await sample(
+        () => handler(batch(), context()),
         options.batchSize,
-      ),
-    );
-    const http = await quietly(() =>
-      compare(
-        () => api(httpRequest(), context()),
-        () => bareHttp(httpRequest()),
-        options.rounds,
+      );
+      const plan = await callPlan(callsPerUnit, clients);
+      const bare = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+        await Promise.all(
+          event.Records.map(async (record) => {
+            const { id, data } = JSON.parse(record.body);
+            const out = JSON.stringify({ id: randomUUID(), data });
+            for (const call of plan) await call(id, out);
+          }),
+        );
+        return { batchItemFailures: [] };
+      };
+      const cost = await quietly(() =>
+        compare(
+          () => handler(batch(), context()),
+          () => bare(batch()),
+          options.rounds,
+          options.batchSize,
+        ),
+      );
+      costs.consumers[job.function] = { ...cost, callsPerUnit, ...(failure ? { failure } : {}) };
+    });
+    await each(options.http, async (job) => {
+      const handler = await load(job);
+      const request = () => httpRequest(job.route, job.sample);
+      const { result, callsPerUnit, failure } = await sample(
+        () => handler(request(), context()),
         1,
-      ),
-    );
-    for (const client of Object.values(clients)) client.destroy();
-    return {
-      consumer: { ...consumer, callsPerUnit: consumerCalls },
-      http: { ...http, callsPerUnit: httpCalls },
-    };
+      );
+      const status = (result as { statusCode?: number } | undefined)?.statusCode ?? 200;
+      const plan = await callPlan(callsPerUnit, clients);
+      const bare = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+        const input = event.body ? JSON.parse(event.body) : event.pathParameters;
+        const id = randomUUID();
+        const body = JSON.stringify({ id, data: input });
+        for (const call of plan) await call(event.headers['idempotency-key'] ?? id, body);
+        return { statusCode: status, body: JSON.stringify({ id }) };
+      };
+      const cost = await quietly(() =>
+        compare(
+          () => handler(request(), context()),
+          () => bare(request()),
+          options.rounds,
+          1,
+        ),
+      );
+      costs.http[job.function] = { ...cost, callsPerUnit, status, ...(failure ? { failure } : {}) };
+    });
+    return costs;
   } finally {
+    clients.destroy();
     process.env = saved;
     await stub.close();
   }
@@ -323,13 +477,13 @@ export async function measureHandlerCost(
  * The same, in a process of its own: the handlers' modules build their AWS clients once per
  * process, so here they point at the stub and nowhere else — and the caller's point at the emulator.
  */
-export function measureHandlerCostApart(options: HandlerCostOptions): {
-  consumer: HandlerCost;
-  http: HandlerCost;
-} {
+export function measureHandlerCostApart(options: HandlerCostOptions): HandlerCosts {
+  if (options.consumers.length + options.http.length === 0)
+    return { consumers: {}, http: {}, unmeasured: {} };
   const here = fileURLToPath(import.meta.url);
   const tsx = path.resolve(path.dirname(here), '..', '..', 'node_modules', '.bin', 'tsx');
-  const output = execFileSync(tsx, [here, JSON.stringify(options)], {
+  const output = execFileSync(tsx, [here], {
+    input: JSON.stringify(options),
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -337,7 +491,7 @@ export function measureHandlerCostApart(options: HandlerCostOptions): {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  measureHandlerCost(JSON.parse(process.argv[2] ?? '{}') as HandlerCostOptions).then(
+  measureHandlerCost(JSON.parse(readFileSync(0, 'utf8')) as HandlerCostOptions).then(
     (result) => {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       process.exit(0);

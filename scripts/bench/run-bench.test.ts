@@ -1,11 +1,53 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { usdPerMillion } from './aws-costs.ts';
+import { parse } from 'yaml';
+import { topology } from '../../events/topology.ts';
+import { cloudFormationTags as customTags } from '../serverless/cloudformation-yaml.ts';
 import { formatBench, runBench } from './run-bench.ts';
 
 // `npm run bench` in a tiny mode, so the harness cannot rot: every in-process figure is produced
-// and printed (the end-to-end part needs the emulator; test/e2e/bench.test.ts runs it small).
+// and printed, for whatever functions this fork's serverless.yml deploys (the example's
+// end-to-end part needs the emulator; test/e2e/bench.test.ts runs it small).
+const { custom, functions } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
+  custom: { consumers?: Record<string, { handler: string }> | null };
+  functions?: Record<string, { handler: string }> | null;
+};
+const consumers = Object.entries(custom.consumers ?? {});
+const handlers = [
+  ...consumers.map(([, c]) => c.handler),
+  ...Object.values(functions ?? {}).map((f) => f.handler),
+];
+
+/**
+ * Whether a handler's own code asks for Powertools Idempotency: a module it imports (following
+ * relative value imports) that is not shared/ mechanism imports the library, or it uses
+ * shared/idempotency-table.ts. createConsumer alone must never bring it in.
+ */
+function asksForIdempotency(source: string): boolean {
+  const seen = new Set<string>();
+  const visit = (file: string): boolean => {
+    if (seen.has(file)) return false;
+    seen.add(file);
+    if (file.endsWith(path.join('shared', 'idempotency-table.ts'))) return true;
+    const code = readFileSync(file, 'utf8');
+    const imports = [...code.matchAll(/^import (?!type )[^;]*?from '([^']+)'/gms)].map(
+      (m) => m[1] ?? '',
+    );
+    if (
+      !file.includes(`${path.sep}shared${path.sep}`) &&
+      imports.some((i) => i.startsWith('@aws-lambda-powertools/idempotency'))
+    )
+      return true;
+    return imports
+      .filter((i) => i.startsWith('.'))
+      .some((i) => visit(path.resolve(path.dirname(file), i)));
+  };
+  return visit(path.resolve(source));
+}
+
 describe('npm run bench (tiny)', () => {
-  it('measures cold imports and both handler stacks against their bare handlers', async () => {
+  it('measures every function cold and every consumer stack against its bare handler', async () => {
     const report = await runBench({
       root: process.cwd(),
       latencyMs: 1,
@@ -16,59 +58,56 @@ describe('npm run bench (tiny)', () => {
       endToEnd: false,
       log: () => {},
     });
-    expect(report.coldImport.functions.map((f) => f.function)).toEqual(
-      expect.arrayContaining([
-        'CalculatorApi',
-        'CalculatorWorker',
-        'NotifierWorker',
-        'StorageWorker',
-      ]),
-    );
+    const table = formatBench(report);
+
+    // Cold import: every deployed function, found in the packaged template.
+    const deployed = report.coldImport.functions.filter((f) => !f.function.includes('('));
+    expect(deployed).toHaveLength(handlers.length);
     for (const f of report.coldImport.functions) {
+      // What it holds beyond its AWS clients: a consumer the contracts' zod, and any function
+      // the Idempotency library only when its own code asks for it (the consumer and HTTP
+      // mechanisms never bring it in).
+      const parts = f.aboveBare.map((p) => p.part);
+      if (report.consumers[f.function.replace(/ \(.*$/, '')])
+        expect(parts, f.function).toContain('zod');
+      if (asksForIdempotency(f.source))
+        expect(parts, f.function).toContain('@aws-lambda-powertools/idempotency');
+      else expect(parts, f.function).not.toContain('@aws-lambda-powertools/idempotency');
       expect(f.ms).toBeGreaterThan(0);
       expect(f.vsBare).toBeGreaterThan(0);
       expect(f.bundleKb).toBeGreaterThan(f.bareKb);
+      expect(table).toMatch(
+        new RegExp(`cold import ${f.function.replace(/[()]/g, '\\$&')} .*× a bare bundle`),
+      );
     }
-    // What a worker holds beyond its AWS clients: the contracts' zod, and no Idempotency library
-    // in a consumer that keeps no records.
-    const worker = report.coldImport.functions.find((f) => f.function === 'CalculatorWorker');
-    const parts = worker?.aboveBare.map((p) => p.part) ?? [];
-    expect(parts).toContain('zod');
-    expect(parts).not.toContain('@aws-lambda-powertools/idempotency');
-    const notifier = report.coldImport.functions.find((f) => f.function === 'NotifierWorker');
-    expect(notifier?.aboveBare.map((p) => p.part)).toContain('@aws-lambda-powertools/idempotency');
-    expect(report.coldImportVsBare).toBeGreaterThan(0);
-    expect(report.stackVsBare).toBe(report.consumer.ratio);
-    // The bare handlers make the calls the real ones made: the calculator publishes one event.
-    expect(report.consumer.callsPerUnit['sns:Publish']).toBe(1);
-    expect(report.http.callsPerUnit).toMatchObject({
-      'dynamodb:PutItem': 1,
-      'sns:Publish': 1,
-      'dynamodb:UpdateItem': 1,
-    });
-    const table = formatBench(report);
-    expect(table).toMatch(/cold import CalculatorWorker .*× empty node, .*× a bare bundle/);
-    expect(table).toMatch(/its bundle, minified +\d+ KB +bare \d+ KB; beyond it: .*zod \d+ KB/);
-    expect(table).toMatch(/consumer stack, 10-record batch .*× bare handler/);
-  }, 180_000);
-
-  it('prices calls from the AWS list prices it cites', () => {
-    const usd = usdPerMillion({
-      callsPerCalculation: { 'dynamodb:PutItem': 2, 'dynamodb:GetItem': 1, 'sns:Publish': 2 },
-      queueMessagesPerCalculation: 4,
-      invocationsPerCalculation: 5,
-      msPerInvocation: 100,
-      memoryMb: 1024,
-      httpRequestsPerCalculation: 1,
-    });
-    expect(usd.dynamodb).toBeCloseTo(2 * 0.625 + 0.125);
-    expect(usd.sns).toBeCloseTo(1.0);
-    expect(usd.sqs).toBeCloseTo(8 * 0.4);
-    expect(usd.lambdaRequests).toBeCloseTo(1.0);
-    expect(usd.lambdaDuration).toBeCloseTo(5 * 0.1 * 0.0000133334 * 1e6);
-    expect(usd.httpApi).toBeCloseTo(1.0);
-    expect(usd.total).toBeCloseTo(
-      usd.dynamodb + usd.sns + usd.sqs + usd.lambdaRequests + usd.lambdaDuration + usd.httpApi,
+    expect(Object.keys(report.coldImportVsBareByFunction).sort()).toEqual(
+      deployed.map((f) => f.function).sort(),
     );
-  });
+    if (deployed.length)
+      expect(report.coldImportVsBare).toBe(
+        Math.max(...Object.values(report.coldImportVsBareByFunction)),
+      );
+
+    // Consumer stacks: one per custom.consumers entry, fed batches of what topology says it consumes.
+    expect(
+      Object.values(report.consumers)
+        .map((c) => c.consumer)
+        .sort(),
+    ).toEqual(consumers.map(([name]) => name).sort());
+    for (const [name, c] of Object.entries(report.consumers)) {
+      expect(c.consumes).toEqual(topology.services[c.consumer]?.consumes);
+      expect(c.failure, `${name}'s sample batch`).toBeUndefined();
+      expect(c.ratio).toBeGreaterThan(0);
+      expect(report.stackVsBareByFunction[name]).toBe(c.ratio);
+      expect(table).toMatch(new RegExp(`consumer stack ${name}, 10-record batch .*× bare handler`));
+    }
+    if (consumers.length) expect(report.stackVsBare).toBeGreaterThan(0);
+
+    // HTTP stacks: every HTTP function has a figure or a reason.
+    for (const f of Object.keys(functions ?? {})) {
+      const name = f.charAt(0).toUpperCase() + f.slice(1);
+      expect(report.http[name] ?? report.unmeasured[name], name).toBeDefined();
+    }
+    for (const h of Object.values(report.http)) expect(h.failure).toBeUndefined();
+  }, 60_000);
 });

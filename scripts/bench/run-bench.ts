@@ -1,13 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { topology } from '../../events/topology.ts';
-import { PRICES_USD, usdPerMillion } from './aws-costs.ts';
+import { pathToFileURL } from 'node:url';
 import { type ColdImportReport, measureColdImports } from './cold-import.ts';
-import { type EndToEnd, measureEndToEnd } from './end-to-end.ts';
-import { type HandlerCost, measureHandlerCostApart } from './handler-cost.ts';
+import { type PackagedFunction, packageFunctions } from './functions.ts';
+import {
+  type HandlerCost,
+  type HttpJob,
+  type HttpSample,
+  measureHandlerCostApart,
+} from './handler-cost.ts';
 
 // `npm run bench`: every figure side by side from one run, each beside what it is compared with.
+// Per function, for whatever functions the template deploys: cold import against a bare bundle
+// of its AWS clients, and each consumer's (and HTTP function's) handler stack against a bare
+// handler making the same AWS calls. A scenario — the example domain's, in
+// scripts/bench/example/scenario.ts, loaded only when present — adds sample requests for HTTP
+// routes that take a body, and the end-to-end run on a deployed emulator stage.
 
 export interface BenchOptions {
   root: string;
@@ -17,99 +26,179 @@ export interface BenchOptions {
   coldImportRuns: number;
   calculations: number;
   concurrency: number;
-  /** Skip the part that needs the emulator (deploy, AWS calls, end to end). */
+  /** Run the scenario's end-to-end part (needs the emulator), when there is a scenario. */
   endToEnd: boolean;
   log: (line: string) => void;
+}
+
+export interface ConsumerCost extends HandlerCost {
+  /** Its custom.consumers name, handler source and the event types its sample batches held. */
+  consumer: string;
+  source: string;
+  consumes: string[];
+}
+
+export interface HttpCost extends HandlerCost {
+  route: string;
 }
 
 export interface BenchReport {
   machine: { date: string; cpus: number; node: string };
   coldImport: ColdImportReport;
   /** Worst function: ms / the bare bundle creating the same clients. */
-  coldImportVsBare: number;
-  consumer: HandlerCost;
-  http: HandlerCost;
-  /** Consumer stack / bare handler, 10-record batch. */
-  stackVsBare: number;
-  endToEnd?: EndToEnd;
-  awsCallsPerCalculation?: Record<string, number>;
-  awsCallsPerCalculationTotal?: number;
-  usdPerMillionCalculations?: Record<string, number> & { total: number };
-  e2eVsRawBus?: number;
+  coldImportVsBare?: number;
+  coldImportVsBareByFunction: Record<string, number>;
+  /** Per consumer function: its real handler on a 10-record batch against a bare handler. */
+  consumers: Record<string, ConsumerCost>;
+  /**
+   * Worst consumer stack / bare handler, 10-record batch — over the consumers that make AWS calls
+   * (a bare handler making none is next to free, so that ratio says little), or over all.
+   */
+  stackVsBare?: number;
+  stackVsBareByFunction: Record<string, number>;
+  /** Per HTTP function (its first route): its real handler against a bare handler. */
+  http: Record<string, HttpCost>;
+  httpStackVsBare?: number;
+  httpStackVsBareByFunction: Record<string, number>;
+  /** Functions without a figure, and why (a route needing a sample request, a module failing to load). */
+  unmeasured: Record<string, string>;
   assumptions: string[];
+  /** The scenario's figures (the example's: endToEnd, e2eVsRawBus, USD per calculation …). */
+  [scenarioFigure: string]: unknown;
 }
 
-/** Queue messages one calculation makes: each event of its flow × the services consuming it. */
-function queueMessagesPerCalculation(): number {
-  const flow = ['calculation.requested', 'calculation.completed', 'notification.sent'];
-  return flow.reduce(
-    (sum, type) =>
-      sum +
-      Object.values(topology.services).filter((s) => (s.consumes as string[]).includes(type))
-        .length,
-    0,
-  );
+export type Row = [figure: string, value: string, comparedWith: string];
+
+/** What a domain adds to the bench: scripts/bench/example/scenario.ts exports one. */
+export interface BenchScenario {
+  /** Sample requests for HTTP routes that take a body, by route (`POST /orders`). */
+  httpSamples?: Record<string, HttpSample>;
+  /** The end-to-end part, after the per-function figures: its report fields, rows and assumptions. */
+  endToEnd?: (
+    options: BenchOptions,
+    report: BenchReport,
+    functions: PackagedFunction[],
+  ) => Promise<{ figures: Record<string, unknown>; rows: Row[]; assumptions: string[] }>;
 }
+
+const SCENARIO = path.join('scripts', 'bench', 'example', 'scenario.ts');
+
+/** The example scenario, if the fork still has it (`npm run remove:examples` deletes it). */
+export async function loadScenario(root: string): Promise<BenchScenario | undefined> {
+  const file = path.join(root, SCENARIO);
+  if (!existsSync(file)) return undefined;
+  return ((await import(pathToFileURL(file).href)) as { scenario: BenchScenario }).scenario;
+}
+
+// The scenario's table rows, kept beside the report rather than in its JSON.
+const scenarioRows = new WeakMap<BenchReport, Row[]>();
+
+const NO_BODY = /^(GET|HEAD|DELETE|OPTIONS) /;
+const worst = (ratios: number[]) => (ratios.length ? Math.max(...ratios) : undefined);
+const ratiosOf = (costs: Record<string, HandlerCost>) =>
+  Object.fromEntries(Object.entries(costs).map(([name, c]) => [name, c.ratio]));
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'bench-'));
   try {
-    o.log('cold imports (serverless package --stage prod, then fresh node processes) …');
-    const coldImport = await measureColdImports({ root: o.root, workDir, runs: o.coldImportRuns });
-    o.log(`handler stacks against bare handlers (AWS stubbed at ${o.latencyMs} ms a call) …`);
-    const { consumer, http } = measureHandlerCostApart({
+    const scenario = await loadScenario(o.root);
+    o.log('packaging every function (serverless package --stage prod) …');
+    const packaged = packageFunctions({ root: o.root, workDir });
+    const { functions } = packaged;
+    o.log(`cold imports of ${functions.length} functions (fresh node processes) …`);
+    const coldImport = await measureColdImports({
+      root: o.root,
+      workDir,
+      runs: o.coldImportRuns,
+      packaged,
+    });
+
+    // Consumers get batches of what they consume; HTTP functions their first route, with a
+    // sample request when it takes a body.
+    const unmeasured: Record<string, string> = {};
+    const job = (f: PackagedFunction) => ({
+      function: f.name,
+      source: f.source,
+      exportName: f.exportName,
+      env: f.env,
+    });
+    const consumers = functions.flatMap((f) =>
+      f.consumer ? [{ ...job(f), consumes: f.consumer.consumes }] : [],
+    );
+    const http = functions.flatMap((f): HttpJob[] => {
+      const route = f.routes[0];
+      if (!route || f.consumer) return [];
+      const sample = NO_BODY.test(route) ? {} : scenario?.httpSamples?.[route];
+      if (sample) return [{ ...job(f), route, sample }];
+      unmeasured[f.name] = `${route} takes a body and no scenario gives a sample request`;
+      return [];
+    });
+    o.log(
+      `handler stacks of ${consumers.length} consumers and ${http.length} HTTP functions against bare handlers (AWS stubbed at ${o.latencyMs} ms a call) …`,
+    );
+    const costs = measureHandlerCostApart({
+      root: o.root,
       latencyMs: o.latencyMs,
       rounds: o.rounds,
       batchSize: 10,
+      consumers,
+      http,
     });
+    Object.assign(unmeasured, costs.unmeasured);
+
     const deployed = coldImport.functions.filter((f) => !f.function.includes('('));
+    const coldImportVsBareByFunction = Object.fromEntries(
+      deployed.map((f) => [f.function, f.vsBare]),
+    );
+    const consumerCosts = Object.fromEntries(
+      Object.entries(costs.consumers).map(([name, cost]) => {
+        const f = functions.find((fn) => fn.name === name);
+        return [
+          name,
+          {
+            consumer: f?.consumer?.name ?? name,
+            source: f?.source ?? '',
+            consumes: f?.consumer?.consumes ?? [],
+            ...cost,
+          },
+        ];
+      }),
+    );
+    const httpCosts = Object.fromEntries(
+      Object.entries(costs.http).map(([name, cost]) => [
+        name,
+        { route: http.find((j) => j.function === name)?.route ?? '', ...cost },
+      ]),
+    );
+    const calling = Object.values(costs.consumers).filter(
+      (c) => Object.keys(c.callsPerUnit).length > 0,
+    );
     const report: BenchReport = {
       machine: {
         date: new Date().toISOString().slice(0, 10),
-        cpus: (await import('node:os')).cpus().length,
+        cpus: cpus().length,
         node: process.version,
       },
       coldImport,
-      coldImportVsBare: Math.max(...deployed.map((f) => f.vsBare)),
-      consumer,
-      http,
-      stackVsBare: consumer.ratio,
+      coldImportVsBare: worst(Object.values(coldImportVsBareByFunction)),
+      coldImportVsBareByFunction,
+      consumers: consumerCosts,
+      stackVsBare: worst(
+        (calling.length ? calling : Object.values(costs.consumers)).map((c) => c.ratio),
+      ),
+      stackVsBareByFunction: ratiosOf(costs.consumers),
+      http: httpCosts,
+      httpStackVsBare: worst(Object.values(costs.http).map((c) => c.ratio)),
+      httpStackVsBareByFunction: ratiosOf(costs.http),
+      unmeasured,
       assumptions: [],
     };
-    if (!o.endToEnd) return report;
+    if (!o.endToEnd || !scenario?.endToEnd) return report;
 
-    const e2e = await measureEndToEnd({
-      calculations: o.calculations,
-      concurrency: o.concurrency,
-      log: o.log,
-    });
-    const messages = queueMessagesPerCalculation();
-    const invocations = 1 + messages; // the HTTP request, and at most one per queue message
-    const lambdaMs = http.stackMs + messages * (consumer.stackMs / 10);
-    const memory = (name: string) => deployed.find((f) => f.function === name)?.memoryMb ?? 1024;
-    const workers = deployed.filter((f) => f.function.endsWith('Worker'));
-    const memoryMb =
-      (memory('CalculatorApi') +
-        messages * (workers.reduce((s, f) => s + f.memoryMb, 0) / Math.max(1, workers.length))) /
-      invocations;
-    report.endToEnd = e2e;
-    report.awsCallsPerCalculation = e2e.awsCallsPerCalculation;
-    report.awsCallsPerCalculationTotal = e2e.awsCallsPerCalculationTotal;
-    report.e2eVsRawBus = e2e.vsRawBus;
-    report.usdPerMillionCalculations = usdPerMillion({
-      callsPerCalculation: e2e.awsCallsPerCalculation,
-      queueMessagesPerCalculation: messages,
-      invocationsPerCalculation: invocations,
-      msPerInvocation: lambdaMs / invocations,
-      memoryMb,
-      httpRequestsPerCalculation: 1,
-    });
-    report.assumptions = [
-      `prices: AWS list, ${PRICES_USD.region}, no free tier, written down ${PRICES_USD.checked} (scripts/bench/aws-costs.ts)`,
-      `Lambda: ${invocations} invocations per calculation (1 HTTP + ${messages} queue messages, batches of one: an upper bound), ${(lambdaMs / invocations).toFixed(1)} ms each (the stacks above at ${o.latencyMs} ms per AWS call, full batches), ${memoryMb.toFixed(0)} MB average, arm64`,
-      `SQS: the event source mapping's ReceiveMessage + DeleteMessage per message; idle polling is per month, not per calculation`,
-      'DynamoDB: every item under 1 KB, one unit per call; CloudWatch Logs and data transfer not counted',
-    ];
+    const { figures, rows, assumptions } = await scenario.endToEnd(o, report, functions);
+    Object.assign(report, figures);
+    report.assumptions.push(...assumptions);
+    scenarioRows.set(report, rows);
     return report;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -119,77 +208,74 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
 
+/** `service:Operation n, …` per record or request. */
+const callList = (calls: Record<string, number>) =>
+  Object.keys(calls).length
+    ? Object.entries(calls)
+        .map(([k, n]) => `${k} ${Number(n.toFixed(2))}`)
+        .join(', ')
+    : 'no AWS calls';
+
 /** The side-by-side table. */
 export function formatBench(r: BenchReport): string {
-  const rows: Array<[string, string, string]> = [
+  const rows: Row[] = [
     ['figure', 'value', 'compared with'],
     ['empty node start', `${f1(r.coldImport.emptyNodeMs)} ms`, ''],
-    ...r.coldImport.functions.flatMap(
-      (f): Array<[string, string, string]> => [
-        [
-          `cold import ${f.function}`,
-          `${f1(f.ms)} ms`,
-          `${f2(f.vsEmptyNode)}× empty node, ${f2(f.vsBare)}× a bare bundle of its AWS clients (${f1(f.bareMs)} ms)`,
-        ],
-        ...(f.function.includes('(')
-          ? []
-          : [
-              [
-                '  its bundle, minified',
-                `${f.bundleKb.toFixed(0)} KB`,
-                `bare ${f.bareKb.toFixed(0)} KB; beyond it: ${f.aboveBare
-                  .slice(0, 6)
-                  .map((p) => `${p.part} ${p.kb.toFixed(0)} KB`)
-                  .join(', ')}`,
-              ] as [string, string, string],
-            ]),
+    ...r.coldImport.functions.flatMap((f): Row[] => [
+      [
+        `cold import ${f.function}`,
+        `${f1(f.ms)} ms`,
+        `${f2(f.vsEmptyNode)}× empty node, ${f2(f.vsBare)}× a bare bundle of its AWS clients (${f1(f.bareMs)} ms)`,
       ],
-    ),
-    [
-      'consumer stack, 10-record batch',
-      `${f1(r.consumer.stackMs)} ms (${r.consumer.stackPerSecond.toFixed(0)} records/s)`,
-      `${f2(r.consumer.ratio)}× bare handler (${f1(r.consumer.bareMs)} ms, ${r.consumer.barePerSecond.toFixed(0)} records/s)`,
-    ],
-    [
-      'HTTP stack, POST /calculations',
-      `${f1(r.http.stackMs)} ms`,
-      `${f2(r.http.ratio)}× bare handler (${f1(r.http.bareMs)} ms)`,
-    ],
+      ...(f.function.includes('(')
+        ? []
+        : [
+            [
+              '  its bundle, minified',
+              `${f.bundleKb.toFixed(0)} KB`,
+              `bare ${f.bareKb.toFixed(0)} KB; beyond it: ${f.aboveBare
+                .slice(0, 6)
+                .map((p) => `${p.part} ${p.kb.toFixed(0)} KB`)
+                .join(', ')}`,
+            ] as Row,
+          ]),
+    ]),
+    ...Object.entries(r.consumers).flatMap(([name, c]): Row[] => [
+      [
+        `consumer stack ${name}, 10-record batch`,
+        `${f1(c.stackMs)} ms (${c.stackPerSecond.toFixed(0)} records/s)`,
+        `${f2(c.ratio)}× bare handler (${f1(c.bareMs)} ms, ${c.barePerSecond.toFixed(0)} records/s)`,
+      ],
+      [
+        '  per record',
+        `${f2((c.stackMs - c.bareMs) / 10)} ms over bare`,
+        `${callList(c.callsPerUnit)}; records of ${c.consumes.join(', ')}`,
+      ],
+      ...(c.failure ? [['  its sample batch logged', '', c.failure] as Row] : []),
+    ]),
+    ...Object.entries(r.http).flatMap(([name, h]): Row[] => [
+      [
+        `HTTP stack ${name}, ${h.route}`,
+        `${f1(h.stackMs)} ms (answered ${h.status})`,
+        `${f2(h.ratio)}× bare handler (${f1(h.bareMs)} ms); ${callList(h.callsPerUnit)}`,
+      ],
+      ...(h.failure ? [['  its sample request logged', '', h.failure] as Row] : []),
+    ]),
+    ...Object.entries(r.unmeasured).map(([name, why]): Row => [`not measured: ${name}`, '', why]),
   ];
-  if (r.endToEnd && r.usdPerMillionCalculations) {
-    const e = r.endToEnd;
-    rows.push(
-      [
-        `end to end, ${e.calculations} calculations at ${e.concurrency}`,
-        `${f1(e.perSecond)} calculations/s, p50 ${e.latencyMs.p50} ms, p99 ${e.latencyMs.p99} ms`,
-        `${(e.vsRawBus * 100).toFixed(1)}% of the raw SNS→SQS rate (${f1(e.rawBusPerSecond)} messages/s)`,
-      ],
-      [
-        '  of which POST /calculations (client side)',
-        `p50 ${e.postLatencyMs.p50} ms, p99 ${e.postLatencyMs.p99} ms`,
-        `${f1(r.http.stackMs)} ms in process: the rest is the emulator's API Gateway → Lambda path`,
-      ],
-      [
-        'AWS calls per calculation (functions)',
-        f2(e.awsCallsPerCalculationTotal),
-        Object.entries(e.awsCallsPerCalculation)
-          .map(([k, n]) => `${k} ${n}`)
-          .join(', '),
-      ],
-      [
-        'USD per 1M calculations',
-        `$${f2(r.usdPerMillionCalculations.total)}`,
-        Object.entries(r.usdPerMillionCalculations)
-          .filter(([k]) => k !== 'total')
-          .map(([k, n]) => `${k} $${f2(n)}`)
-          .join(', '),
-      ],
-    );
-  }
+  if (r.coldImportVsBare !== undefined)
+    rows.push(['worst cold import vs bare bundle', `${f2(r.coldImportVsBare)}×`, '']);
+  if (r.stackVsBare !== undefined)
+    rows.push([
+      'worst consumer stack vs bare handler',
+      `${f2(r.stackVsBare)}×`,
+      'over the consumers making AWS calls, if any do',
+    ]);
+  rows.push(...(scenarioRows.get(r) ?? []));
   const w0 = Math.max(...rows.map((row) => row[0].length));
   const w1 = Math.max(...rows.map((row) => row[1].length));
   return [
-    ...rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`),
+    ...rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd()),
     ...r.assumptions.map((a) => `* ${a}`),
   ].join('\n');
 }

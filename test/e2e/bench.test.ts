@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureEndToEnd } from '../../scripts/bench/end-to-end.ts';
+import { measureEndToEnd } from '../../scripts/bench/example/end-to-end.ts';
 
 // The end-to-end part of `npm run bench`, small, so it cannot rot: its own stage deployed with a
 // counting proxy in front of AWS, calculations until notified, and the raw bus rate beside them.

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTopicCommand, DeleteTopicCommand, PublishBatchCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { snsClient, sqsClient } from '../../shared/aws/clients.ts';
-import { startFaultProxy } from '../chaos/fault-proxy.ts';
-import { LOCAL_WEBHOOK } from '../emulator/local-env.ts';
-import { tapEvents } from '../local/event-tap.ts';
-import { deployLocalStack, localWebhookSecret } from '../local/stack.ts';
-import { startWebhookReceiver } from '../local/webhook-receiver.ts';
+import { snsClient, sqsClient } from '../../../shared/aws/clients.ts';
+import { startFaultProxy } from '../../chaos/fault-proxy.ts';
+import { LOCAL_WEBHOOK } from '../../emulator/local-env.ts';
+import { tapEvents } from '../../local/event-tap.ts';
+import { deployLocalStack, localWebhookSecret } from '../../local/stack.ts';
+import { startWebhookReceiver } from '../../local/webhook-receiver.ts';
 
 // End to end on the deployed local stack (its own emulator stage, `bench`): calculations through
 // the HTTP API until each one's webhook arrives, with every AWS call the functions make counted
