@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { contracts } from '../events/registry.ts';
+import { parseCli, UsageError, wholeNumber } from './cli.ts';
 import {
   formatWithBiome,
   GeneratorError,
@@ -122,18 +122,23 @@ export function createEvent(root: string, { type, version }: NewEvent): string[]
   return [...written, 'events/asyncapi.yaml', 'events/examples/'];
 }
 
+const cli = {
+  usage: `usage: npm run new:event -- <type> [--version n]
+A contract module in events/ to fill in (schema, description, example), its lines in
+events/registry.ts and events/index.ts, and the AsyncAPI document regenerated.
+  <type>          dot-separated lowercase words (e.g. invoice.created)
+  --version n     a new major of an existing type: the next one, the old one stays registered`,
+  allowPositionals: true,
+  options: { version: { type: 'string' } },
+} as const;
+
 function main(): number {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { version: { type: 'string' } },
-  });
+  const { positionals, values } = parseCli(cli);
   const [type] = positionals;
-  if (!type || positionals.length > 1) {
-    console.error('usage: npm run new:event -- <type> [--version n]');
-    return 2;
-  }
+  if (!type) throw new UsageError('Name the event type.');
+  if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}".`);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const version = values.version === undefined ? undefined : Number(values.version);
+  const version = wholeNumber('version', values.version);
   const written = createEvent(root, { type, version });
   console.log(`Created ${type}:\n${written.map((f) => `  ${f}`).join('\n')}`);
   console.log(`Next:
@@ -143,4 +148,4 @@ function main(): number {
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runGenerator(main);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runGenerator(cli, main);

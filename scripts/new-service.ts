@@ -8,19 +8,20 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { eventTypes } from '../events/registry.ts';
+import { exitWithUsage, parseCli, UsageError } from './cli.ts';
 
 /** A refusal: one sentence for the user, nothing changed. */
 export class GeneratorError extends Error {
   override name = 'GeneratorError';
 }
 
-/** Run a generator's CLI: a refusal prints its sentence and exits 1; anything else is a bug. */
-export function runGenerator(main: () => number): void {
+/** Run a generator's CLI: a refusal prints its sentence and exits 1; a usage error its sentence and the usage (exit 2). */
+export function runGenerator(usage: { usage: string }, main: () => number): void {
   try {
     process.exit(main());
   } catch (error) {
+    if (error instanceof UsageError) exitWithUsage(usage, error.message);
     if (!(error instanceof GeneratorError)) throw error;
     console.error(error.message);
     process.exit(1);
@@ -216,23 +217,27 @@ export function formatWithBiome(root: string, files: string[]): void {
   });
 }
 
+const cli = {
+  usage: `usage: npm run new:service -- <name> --consumes <type,...> [--publishes <type,...>]
+A queue consumer: services/<name>/ (worker, business rule, its test), its line in
+events/topology.json and its four lines under custom.consumers in serverless.yml.
+  <name>                 lowercase letters, digits and single hyphens (e.g. invoicing)
+  --consumes <types>     the event types it takes, comma-separated (npm run publish lists them)
+  --publishes <types>    the event types it may publish`,
+  allowPositionals: true,
+  options: { consumes: { type: 'string' }, publishes: { type: 'string' } },
+} as const;
+
 function main(): number {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { consumes: { type: 'string' }, publishes: { type: 'string' } },
-  });
+  const { positionals, values } = parseCli(cli);
   const list = (value?: string) =>
     (value ?? '')
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean);
   const [name] = positionals;
-  if (!name || positionals.length > 1) {
-    console.error(
-      'usage: npm run new:service -- <name> --consumes <type,...> [--publishes <type,...>]',
-    );
-    return 2;
-  }
+  if (!name) throw new UsageError('Name the service.');
+  if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}".`);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const service = { name, consumes: list(values.consumes), publishes: list(values.publishes) };
   const written = createService(root, service);
@@ -244,4 +249,4 @@ function main(): number {
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runGenerator(main);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runGenerator(cli, main);

@@ -75,7 +75,9 @@ export function removeExamples(root: string): string[] {
         .map((name) => `docs/${name}`)
     : [];
   for (const page of ['README.md', ...docs].filter((f) => existsSync(path.join(root, f))))
-    edit(page, (text) => text.replace(EXAMPLE_BLOCK, ''));
+    edit(page, (text) =>
+      EXAMPLE_BLOCK.test(text) ? text.replace(EXAMPLE_BLOCK, '').replace(/\n{3,}/g, '\n\n') : text,
+    );
   formatWithBiome(
     root,
     changed.filter((file) => /\.(json|ts)$/.test(file) && existsSync(path.join(root, file))),
