@@ -47,4 +47,20 @@ describe('DecimalString', () => {
   it('does not count trailing integer zeros as significant digits', () => {
     expect(DecimalString.parse('1000000000000000000000000000000000000000')).toBe('1e+39');
   });
+
+  it.each([['1e-99999999999999999999'], ['-5e+99999999999999999999'], ['1e-7000'], ['0.1e6145']])(
+    'refuses %s: its exponent is out of range, however far (decimal.js would flush it to 0)',
+    (input) => {
+      const result = DecimalString.safeParse(input);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.message).toMatch(/out of range/);
+    },
+  );
+
+  it('echoes a few characters of a long input, never all of it', () => {
+    const huge = `${'9'.repeat(3_000_000)}x`;
+    const result = DecimalString.safeParse(huge);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message.length).toBeLessThan(200);
+  });
 });

@@ -23,6 +23,26 @@ export const Decimal = DecimalJs.clone({
 export type Decimal = InstanceType<typeof Decimal>;
 
 const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** Longer than any contract decimal can be written (34 digits, a point, a sign, an exponent). */
+const MAX_TEXT_LENGTH = 100;
+
+/** At most `max` characters of what a client sent, for a message that names it. */
+export const preview = (text: string, max = 24): string =>
+  text.length > max ? `${text.slice(0, max)}…` : text;
+
+/**
+ * The decimal exponent of `text` (a match of DECIMAL_TEXT) as written, before decimal.js reads it:
+ * decimal.js flushes exponents beyond ±9e15 to 0 or Infinity, so "1e-99999999999999999999" would
+ * pass as 0. Undefined for zero, whose exponent does not matter.
+ */
+function writtenExponent(text: string): number | undefined {
+  const [mantissa = '', exponent = '0'] = text.replace(/^[+-]/, '').toLowerCase().split('e');
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  const digits = `${whole}${fraction}`;
+  const first = digits.search(/[1-9]/);
+  if (first < 0) return undefined;
+  return Number(exponent) + whole.length - 1 - first;
+}
 
 /** Why `value` is not a contract decimal, or undefined when it is one. */
 export function decimalProblem(value: Decimal): string | undefined {
@@ -55,8 +75,19 @@ export const DecimalString = z
   })
   .transform((input, ctx) => {
     const text = typeof input === 'number' ? String(input) : input.trim();
-    if (!DECIMAL_TEXT.test(text)) {
-      ctx.addIssue({ code: 'custom', message: `"${input}" is not a decimal number` });
+    if (text.length > MAX_TEXT_LENGTH || !DECIMAL_TEXT.test(text)) {
+      ctx.addIssue({ code: 'custom', message: `"${preview(text)}" is not a decimal number` });
+      return z.NEVER;
+    }
+    const exponent = writtenExponent(text);
+    if (
+      exponent !== undefined &&
+      (exponent > DECIMAL_LIMITS.maxExponent || exponent < DECIMAL_LIMITS.minExponent)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `decimal is out of range (exponent ${preview(String(exponent))}, allowed ${DECIMAL_LIMITS.minExponent}..${DECIMAL_LIMITS.maxExponent})`,
+      });
       return z.NEVER;
     }
     const value = new Decimal(text);

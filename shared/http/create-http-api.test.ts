@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createHttpApi } from './create-http-api.ts';
-import { HttpProblem } from './problem.ts';
+import { HttpProblem, problemResponse } from './problem.ts';
 import { json, jsonBody, validate } from './request.ts';
 
 const Body = z.object({ amount: z.number().int(), currency: z.enum(['EUR', 'USD']) });
@@ -112,5 +112,25 @@ describe('createHttpApi', () => {
     const failure = await request('GET', '/orders/boom');
     expect(failure.statusCode).toBe(500);
     expect(failure.body).not.toContain('hunter2');
+  });
+
+  it('refuses a body over its cap before parsing it (413) and keeps every problem a few KB', async () => {
+    const tooBig = await request(
+      'POST',
+      '/orders',
+      JSON.stringify({ amount: '9'.repeat(3_000_000) }),
+    );
+    expect(tooBig.statusCode).toBe(413);
+    expect(tooBig.body?.length).toBeLessThan(4096);
+    // Whatever a handler puts in a problem, what goes out is cut: long texts, long lists.
+    const echoing = new HttpProblem(400, 'Invalid request', 'y'.repeat(1_000_000), {
+      errors: Array.from({ length: 1000 }, (_, i) => ({
+        field: `f${i}`,
+        message: 'x'.repeat(1e4),
+      })),
+    });
+    const body = problemResponse(echoing, '/orders').body ?? '';
+    expect(body.length).toBeLessThan(8192);
+    expect(JSON.parse(body).errors.at(-1)).toBe('… and 980 more');
   });
 });

@@ -4,8 +4,14 @@ import { describeIssues } from '../../events/contract-violation.ts';
 import { parseJson } from '../json.ts';
 import { HttpProblem } from './problem.ts';
 
-/** The JSON body, numbers kept exact. 415 for another media type, 400 for broken JSON. */
-export function jsonBody(event: APIGatewayProxyEventV2): unknown {
+/** Bodies larger than this are refused before they are decoded or parsed. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * The JSON body, numbers kept exact. 415 for another media type, 413 for a body over `maxBytes`
+ * (read before parsing: nothing a client sends grows into the answer), 400 for broken JSON.
+ */
+export function jsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY_BYTES): unknown {
   const contentType = event.headers?.['content-type'] ?? 'application/json';
   if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new HttpProblem(
@@ -14,9 +20,16 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
       `Expected application/json, got ${contentType}`,
     );
   }
-  const text = event.isBase64Encoded
-    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-    : (event.body ?? '');
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw);
+  if (bytes > maxBytes) {
+    throw new HttpProblem(
+      413,
+      'Content Too Large',
+      `The request body has ${bytes} bytes; at most ${maxBytes} are accepted`,
+    );
+  }
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   try {
     return parseJson(text);
   } catch {
