@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { v5 as uuidV5 } from 'uuid';
 import { CalculationRequest } from '../../events/calculation-fields.ts';
 import { idempotencyDynamoClient } from '../../shared/aws/clients.ts';
 import { createHttpApi } from '../../shared/http/create-http-api.ts';
+import { idempotencyKey } from '../../shared/http/idempotency-key.ts';
 import { json, jsonBody, validate } from '../../shared/http/request.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createPublisher } from '../../shared/publisher.ts';
@@ -28,7 +29,7 @@ async function requestCalculation(event: APIGatewayProxyEventV2) {
   // With an Idempotency-Key, a request re-executed after a crash between publishing and storing
   // its answer republishes the same calculation under the same event id (deduplicated
   // downstream) instead of starting a second one.
-  const key = event.headers['idempotency-key'];
+  const key = idempotencyKey(event);
   const calculationId = key ? uuidV5(`calculation ${key}`, REQUEST_NAMESPACE) : randomUUID();
   const published = await publisher.publish(
     'calculation.requested',
@@ -64,7 +65,17 @@ const idempotentRequestCalculation = middy(
 );
 
 export const handler = createHttpApi(
-  [{ method: 'POST', path: '/calculations', handler: idempotentRequestCalculation }],
+  [
+    {
+      method: 'POST',
+      path: '/calculations',
+      // The key is checked before the idempotency record is looked up under it.
+      handler: (event: APIGatewayProxyEventV2, context: Context) => {
+        idempotencyKey(event);
+        return idempotentRequestCalculation(event, context);
+      },
+    },
+  ],
   logger,
   config.SERVICE_NAME,
 );

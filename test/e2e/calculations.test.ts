@@ -168,6 +168,23 @@ describe('calculations end to end (deployed with serverless into the emulator)',
     expect(await again.json()).toEqual(firstBody);
   });
 
+  it('refuses a blank Idempotency-Key (one key every client would share) and a 3 MB operand, in a few KB', async () => {
+    const blank = await fetch(`${stack.apiUrl}/calculations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': ' ' },
+      body: JSON.stringify({ operation: 'add', a: '1', b: '2' }),
+    });
+    expect(blank.status).toBe(400);
+    expect(((await blank.json()) as { detail: string }).detail).toMatch(/Idempotency-Key/);
+    const huge = await fetch(`${stack.apiUrl}/calculations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ operation: 'add', a: '9'.repeat(3_000_000), b: '1' }),
+    });
+    expect(huge.status).toBe(413);
+    expect((await huge.text()).length).toBeLessThan(4096);
+  });
+
   it('refuses bad input with a problem naming the field', async () => {
     const { response, json } = await post({ operation: 'modulo', a: '1', b: 'two' });
     expect(response.status).toBe(400);
