@@ -124,10 +124,63 @@ describe('serverless.yml → CloudFormation', () => {
       AttributeName: 'expiration',
       Enabled: true,
     });
-    const alarmed = ofType('AWS::CloudWatch::Alarm').map(([, a]) =>
-      logicalId(a.Properties.Dimensions[0].Value),
-    );
+    const alarmed = ofType('AWS::CloudWatch::Alarm')
+      .filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible')
+      .map(([, a]) => logicalId(a.Properties.Dimensions[0].Value));
     expect(alarmed.sort()).toEqual(consumers.map((c) => consumerIds(c).deadLetterQueue).sort());
+  });
+
+  it("alarms on every queue's oldest message, every function's errors and the API's 5xx", () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const watched = (metric: string) =>
+      alarms
+        .filter((a) => a.MetricName === metric)
+        .map((a) => logicalId(a.Dimensions[0].Value))
+        .sort();
+    expect(watched('ApproximateAgeOfOldestMessage')).toEqual(
+      consumers.map((c) => consumerIds(c).queue).sort(),
+    );
+    expect(watched('Errors')).toEqual(
+      ofType('AWS::Lambda::Function')
+        .map(([id]) => id)
+        .sort(),
+    );
+    const hasApi = ofType('AWS::ApiGatewayV2::Api').length > 0;
+    expect(watched('5xx')).toEqual(hasApi ? ['HttpApi'] : []);
+  });
+
+  // CloudWatch can only publish to an encrypted topic whose key policy lets it use the key, and
+  // an AWS managed key's policy (alias/aws/sns) cannot: on AWS such an alarm fails silently.
+  it('sends every alarm to a topic whose key lets CloudWatch publish', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions?.length, id).toBeGreaterThan(0);
+      for (const action of alarm.Properties.AlarmActions) {
+        const topic = resources[logicalId(action) ?? ''];
+        expect(topic?.Type, `${id} → ${JSON.stringify(action)}`).toBe('AWS::SNS::Topic');
+        const keyId = topic?.Properties.KmsMasterKeyId;
+        expect(
+          typeof keyId === 'string' ? keyId : '',
+          `${id}: its topic is encrypted with an AWS managed key`,
+        ).not.toMatch(/^alias\/aws\//);
+        const key = resources[logicalId(keyId) ?? ''];
+        expect(key?.Type, `${id}: its topic's key is a key of this stack`).toBe('AWS::KMS::Key');
+        const grants = (
+          (key?.Properties.KeyPolicy.Statement ?? []) as Array<{
+            Effect: string;
+            Principal?: { Service?: string };
+            Action: string | string[];
+          }>
+        ).filter(
+          (s) => s.Effect === 'Allow' && s.Principal?.Service === 'cloudwatch.amazonaws.com',
+        );
+        const actions = grants.flatMap((s) => [s.Action].flat());
+        expect(actions, id).toEqual(
+          expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+        );
+      }
+    }
   });
 });
 

@@ -20,6 +20,7 @@
 // building blocks serverless.yml declares in `custom.iam` and `custom.dlqAlarm`.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { functionErrorsAlarm, oldestMessageAlarm } from './alarms.ts';
 import { dashboardBody } from './dashboard.ts';
 
 export interface RetrySchedule {
@@ -66,6 +67,8 @@ export interface ConsumerInput {
   consumes: readonly string[];
   iam: { lambdaTrust: Json; publishToEncryptedTopic: Json; useIdempotencyTable: Json };
   dlqAlarm: Json;
+  /** Where every alarm goes, and how old a queue's oldest message may grow before one fires. */
+  alarms: { actions: Json; oldestMessageSeconds: number };
 }
 
 const pascal = (name: string) =>
@@ -82,6 +85,8 @@ export function consumerIds(name: string) {
     subscription: `${id}Subscription`,
     queuePolicy: `${id}QueuePolicy`,
     alarm: `${id}DeadLetterAlarm`,
+    oldestMessageAlarm: `${id}OldestMessageAlarm`,
+    errorsAlarm: `${id}WorkerErrorsAlarm`,
     role: `${id}WorkerRole`,
     logGroup: `${id}WorkerLogGroup`,
     output: `${id}DeadLetterQueueUrl`,
@@ -219,6 +224,17 @@ export function describeConsumer(name: string, entry: ConsumerEntry, input: Cons
         ],
       },
     },
+    [ids.oldestMessageAlarm]: oldestMessageAlarm({
+      name: prefix,
+      queueLogicalId: ids.queue,
+      seconds: input.alarms.oldestMessageSeconds,
+      actions: input.alarms.actions,
+    }),
+    [ids.errorsAlarm]: functionErrorsAlarm({
+      name: `${prefix}-worker`,
+      functionName: ids.functionName,
+      actions: input.alarms.actions,
+    }),
     [ids.role]: {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -278,6 +294,8 @@ interface Serverless {
       consumers?: Record<string, ConsumerEntry>;
       iam: ConsumerInput['iam'];
       dlqAlarm: Json;
+      alarmActions: Json;
+      oldestMessageAlarmSeconds: number | string;
     };
     functions: Record<string, unknown>;
     resources: { Resources: Record<string, unknown>; Outputs?: Record<string, unknown> };
@@ -322,6 +340,10 @@ function addConsumers(serverless: Serverless): void {
       consumes,
       iam: service.custom.iam,
       dlqAlarm: service.custom.dlqAlarm,
+      alarms: {
+        actions: service.custom.alarmActions,
+        oldestMessageSeconds: Number(service.custom.oldestMessageAlarmSeconds),
+      },
     });
     service.functions[consumer.functionName] = consumer.function;
     Object.assign(service.resources.Resources, consumer.resources);

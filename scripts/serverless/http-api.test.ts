@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { addJwtAuthorizer, throttleStage } from './http-api.ts';
+import { addAlarms, addJwtAuthorizer, throttleStage } from './http-api.ts';
 
 const service = (httpApi: object, resources: Record<string, object> = {}) => ({
-  custom: { httpApi },
-  provider: { compiledCloudFormationTemplate: { Resources: resources } },
+  service: 'shop',
+  custom: { httpApi, alarmActions: [{ Ref: 'AlertsTopic' }] },
+  provider: { stage: 'dev', compiledCloudFormationTemplate: { Resources: resources } },
   functions: {
     api: { events: [{ httpApi: { method: 'POST', path: '/orders' } }, { sqs: 'arn' }] },
     reader: { events: [{ httpApi: 'GET /orders/{id}' }] },
@@ -52,5 +53,30 @@ describe('custom.httpApi', () => {
       ThrottlingRateLimit: 50,
     });
     expect(throttleStage(service({ throttle: { burstLimit: 1, rateLimit: 1 } }))).toBe(false);
+  });
+
+  it("alarms on the API's 5xx and on each HTTP function's errors, and on nothing without an API", () => {
+    expect(addAlarms(service({}))).toBe(false);
+    const s = service({}, { HttpApi: {} });
+    expect(addAlarms(s)).toBe(true);
+    const resources = s.provider.compiledCloudFormationTemplate.Resources as Record<
+      string,
+      { Properties: Record<string, unknown> }
+    >;
+    expect(Object.keys(resources).sort()).toEqual([
+      'ApiErrorsAlarm',
+      'HttpApi',
+      'HttpApi5xxAlarm',
+      'ReaderErrorsAlarm',
+    ]);
+    expect(resources.HttpApi5xxAlarm?.Properties).toMatchObject({
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }],
+      AlarmActions: [{ Ref: 'AlertsTopic' }],
+    });
+    expect(resources.ReaderErrorsAlarm?.Properties).toMatchObject({
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ReaderLambdaFunction' } }],
+    });
   });
 });

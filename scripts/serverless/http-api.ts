@@ -5,7 +5,9 @@
 // - `jwt: { issuer, audience }` → a JWT authorizer on every HTTP route when `issuer` is set, none
 //   when it is empty (the emulator stages): a stage turns authentication on with params only;
 //   `audience` is a comma-separated list (params from the command line are strings).
+// - alarms on the API's 5xx and on each HTTP function's errors, to `custom.alarmActions`.
 // Nothing happens in a service without HTTP functions (a fork after `remove:examples`).
+import { api5xxAlarm, functionErrorsAlarm } from './alarms.ts';
 
 export interface HttpApiSettings {
   throttle?: { burstLimit: number; rateLimit: number };
@@ -16,8 +18,10 @@ type HttpApiEvent = { httpApi?: Record<string, unknown> | string };
 interface Serverless {
   configSchemaHandler: { defineCustomProperties(schema: object): void };
   service: {
-    custom?: { httpApi?: HttpApiSettings };
+    service: string;
+    custom?: { httpApi?: HttpApiSettings; alarmActions?: unknown };
     provider: {
+      stage: string;
       httpApi?: { authorizers?: Record<string, unknown> };
       compiledCloudFormationTemplate: {
         Resources: Record<string, { Properties?: Record<string, unknown> }>;
@@ -86,6 +90,25 @@ export function throttleStage(service: Serverless['service']): boolean {
   return true;
 }
 
+/** Alarms on the API's 5xx and on each HTTP function's errors, if the template has an API. */
+export function addAlarms(service: Serverless['service']): boolean {
+  const resources = service.provider.compiledCloudFormationTemplate.Resources;
+  const actions = service.custom?.alarmActions;
+  if (!resources.HttpApi || !actions) return false;
+  const prefix = `${service.service}-${service.provider.stage}`;
+  resources.HttpApi5xxAlarm = api5xxAlarm({
+    name: `${prefix}-api`,
+    apiLogicalId: 'HttpApi',
+    actions,
+  });
+  for (const [functionName, fn] of Object.entries(service.functions ?? {})) {
+    if (!fn.events?.some((event) => event.httpApi)) continue;
+    const alarm = functionErrorsAlarm({ name: `${prefix}-${functionName}`, functionName, actions });
+    resources[`${functionName.charAt(0).toUpperCase()}${functionName.slice(1)}ErrorsAlarm`] = alarm;
+  }
+  return true;
+}
+
 const schema = {
   type: 'object',
   additionalProperties: false,
@@ -120,6 +143,7 @@ export default class HttpApi {
       },
       'after:package:compileEvents': () => {
         throttleStage(serverless.service);
+        addAlarms(serverless.service);
       },
     };
   }
