@@ -44,11 +44,17 @@ export function serviceOf(headers: IncomingMessage['headers']): string {
   return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown';
 }
 
-/** The key prefix of an idempotency record this call marks COMPLETED, if it is one. */
-function completedRecordPrefix(operation: string, body: string): string | undefined {
+/**
+ * The key (`<prefix>#<hash of the idempotency key>`) of a Powertools idempotency record this call
+ * marks COMPLETED, if it is one.
+ */
+export function completedRecordKey(operation: string, body: string): string | undefined {
   if (operation !== 'UpdateItem' || !body.includes('"COMPLETED"')) return undefined;
-  return /"id"\s*:\s*\{\s*"S"\s*:\s*"([^"#]+)#/.exec(body)?.[1];
+  return /"id"\s*:\s*\{\s*"S"\s*:\s*"([^"#]+#[^"]*)"/.exec(body)?.[1];
 }
+
+const completedRecordPrefix = (operation: string, body: string) =>
+  completedRecordKey(operation, body)?.split('#')[0];
 
 /** A call whose effect stays when its caller dies before the answer: a crash is injected after it. */
 export const isSideEffect = (operation: string): boolean =>
@@ -136,6 +142,8 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     error: options.errorRate ?? 0,
     crash: options.crashRate ?? 0,
     hang: options.hangRate ?? 0,
+    /** How long a hung call is held: past the longest function timeout. */
+    hangMs: options.hangMs ?? 15_000,
   };
   const injected: Record<FaultKind, number> = {
     reset: 0,
@@ -146,6 +154,12 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     hang: 0,
   };
   let calls = 0;
+  /**
+   * Idempotency records marked COMPLETED, by record key: how many times such an update reached
+   * AWS and was acknowledged. A record completed twice is a handler that ran to the end twice for
+   * one key — observed here, at the boundary, with no hook in the functions.
+   */
+  const completions = new Map<string, number>();
   /** Calls forwarded or failed, by `service:Operation` (e.g. `dynamodb:PutItem`). */
   const byOperation: Record<string, number> = {};
   const sockets = new Set<Socket>();
@@ -177,7 +191,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
       const crashAfter = !completing && isSideEffect(operation) && random() < rates.crash;
       if (!completesWebhookDelivery(operation, text) && random() < rates.hang) {
         injected.hang++;
-        setTimeout(() => req.socket.destroy(), options.hangMs ?? 15_000).unref();
+        setTimeout(() => req.socket.destroy(), rates.hangMs).unref();
         return;
       }
       if (random() < rates.error) {
@@ -206,6 +220,9 @@ export async function startFaultProxy(options: FaultProxyOptions) {
             answer.resume(); // the effect happened; the caller never hears of it
             return;
           }
+          const recordKey = completedRecordKey(operation, text);
+          if (recordKey && (answer.statusCode ?? 500) < 300)
+            completions.set(recordKey, (completions.get(recordKey) ?? 0) + 1);
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
@@ -227,8 +244,9 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     url: `http://127.0.0.1:${port}`,
     injected,
     calls: () => calls,
+    completions,
     byOperation,
-    /** Change the fault rates while running (0 everywhere: a transparent proxy). */
+    /** Change the fault rates (or the hang) while running (0 everywhere: a transparent proxy). */
     setRates: (next: Partial<typeof rates>) => Object.assign(rates, next),
     close: () =>
       new Promise<void>((resolve) => {

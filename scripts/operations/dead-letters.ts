@@ -36,6 +36,8 @@ export interface DeadLetter {
   time?: string;
   eventId?: string;
   eventType?: string;
+  /** How often the DLQ itself has handed it out (SQS's ApproximateReceiveCount there). */
+  receiveCount?: number;
   attributes: Record<string, MessageAttributeValue>;
 }
 
@@ -49,6 +51,7 @@ function describe(message: Message): DeadLetter {
     // Poison often is not JSON at all; it is listed all the same.
   }
   const sent = message.Attributes?.SentTimestamp;
+  const received = message.Attributes?.ApproximateReceiveCount;
   return {
     messageId: message.MessageId ?? '',
     receiptHandle: message.ReceiptHandle ?? '',
@@ -61,6 +64,7 @@ function describe(message: Message): DeadLetter {
     time: text('failure.time') ?? (sent ? new Date(Number(sent)).toISOString() : undefined),
     eventId: typeof event?.id === 'string' ? event.id : undefined,
     eventType: typeof event?.type === 'string' ? event.type : text('type'),
+    receiveCount: received === undefined ? undefined : Number(received),
     attributes,
   };
 }
@@ -98,7 +102,7 @@ export async function readDeadLetters(
           VisibilityTimeout: hideSeconds,
           WaitTimeSeconds: 0,
           MessageAttributeNames: ['All'],
-          MessageSystemAttributeNames: ['SentTimestamp'],
+          MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
         }),
       );
       if (Messages.length === 0) break;
@@ -181,7 +185,16 @@ export async function sourceQueueOf(sqs: SQSClient, deadLetterQueueUrl: string):
     ));
   } catch (error) {
     if (!notOffered(error)) throw error;
-    queueUrls = await queuesRedrivingTo(sqs, await queueArn(sqs, deadLetterQueueUrl));
+    // Without ListDeadLetterSourceQueues (MiniStack has none), the queue beside it whose name is
+    // the DLQ's without `-dlq` first — one call, not one per queue of the account: through a
+    // flaky endpoint a scan of every queue practically never got through (the chaos run's
+    // notifier DLQ was never redriven) — and only if it is not the source, the scan.
+    const deadLetterArn = await queueArn(sqs, deadLetterQueueUrl);
+    const beside = deadLetterQueueUrl.replace(/-dlq$/, '');
+    queueUrls =
+      beside !== deadLetterQueueUrl && (await redrivesTo(sqs, beside, deadLetterArn))
+        ? [beside]
+        : await queuesRedrivingTo(sqs, deadLetterArn);
   }
   const [source, ...others] = queueUrls;
   if (source && !others.length) sources.set(deadLetterQueueUrl, source);
@@ -193,18 +206,27 @@ export async function sourceQueueOf(sqs: SQSClient, deadLetterQueueUrl: string):
   return source;
 }
 
+/** Whether a queue's redrive policy names the DLQ; false for a queue that does not exist. */
+async function redrivesTo(sqs: SQSClient, queueUrl: string, deadLetterArn: string) {
+  try {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }),
+    );
+    const policy = Attributes?.RedrivePolicy && JSON.parse(Attributes.RedrivePolicy);
+    return policy?.deadLetterTargetArn === deadLetterArn;
+  } catch (error) {
+    if ((error as { name?: string }).name?.includes('NonExistentQueue')) return false;
+    throw error;
+  }
+}
+
 async function queuesRedrivingTo(sqs: SQSClient, deadLetterArn: string): Promise<string[]> {
   const found: string[] = [];
   let NextToken: string | undefined;
   do {
     const page = await sqs.send(new ListQueuesCommand({ NextToken, MaxResults: 1000 }));
-    for (const url of page.QueueUrls ?? []) {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }),
-      );
-      const policy = Attributes?.RedrivePolicy && JSON.parse(Attributes.RedrivePolicy);
-      if (policy?.deadLetterTargetArn === deadLetterArn) found.push(url);
-    }
+    for (const url of page.QueueUrls ?? [])
+      if (await redrivesTo(sqs, url, deadLetterArn)) found.push(url);
     NextToken = page.NextToken;
   } while (NextToken);
   return found;
@@ -227,6 +249,11 @@ export interface RedriveOptions {
   filter?: (letter: DeadLetter) => boolean;
   /** Force the receive → send → delete path even where StartMessageMoveTask exists. */
   manual?: boolean;
+  /**
+   * Seconds a letter read by the receive → send → delete path stays hidden if it cannot be made
+   * visible again (a reveal that failed); default 60.
+   */
+  hideSeconds?: number;
 }
 
 /** A redrive that failed part-way (a receive the endpoint refused): says how far it got. */
@@ -311,7 +338,7 @@ async function moveByHand(
   sqs: SQSClient,
   dlqUrl: string,
   sourceUrl: string,
-  { max = Number.POSITIVE_INFINITY, code, filter = () => true }: RedriveOptions,
+  { max = Number.POSITIVE_INFINITY, code, filter = () => true, hideSeconds = 60 }: RedriveOptions,
 ): Promise<RedriveResult> {
   let moved = 0;
   let notDeleted = 0;
@@ -322,10 +349,10 @@ async function moveByHand(
         new ReceiveMessageCommand({
           QueueUrl: dlqUrl,
           MaxNumberOfMessages: Math.min(10, max - moved),
-          VisibilityTimeout: 60,
+          VisibilityTimeout: hideSeconds,
           WaitTimeSeconds: 0,
           MessageAttributeNames: ['All'],
-          MessageSystemAttributeNames: ['SentTimestamp'],
+          MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
         }),
       );
       if (Messages.length === 0) break;
