@@ -4,6 +4,7 @@ import {
   GetQueueAttributesCommand,
   ListDeadLetterSourceQueuesCommand,
   ListMessageMoveTasksCommand,
+  ListQueuesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
@@ -11,7 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { originalAttributes, RedriveInterrupted, redrive } from './dead-letters.ts';
+import { originalAttributes, RedriveInterrupted, redrive, sourceQueueOf } from './dead-letters.ts';
 
 // The StartMessageMoveTask path exists on AWS but on neither emulator used here (MiniStack, moto),
 // so it is checked against a mocked SQS; the receive → send → delete path is an integration test.
@@ -85,6 +86,53 @@ describe('redrive', () => {
       method: 'receive-send-delete',
     });
     expect(sqs.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
+  });
+});
+
+describe('sourceQueueOf', () => {
+  it('without ListDeadLetterSourceQueues, finds the queue beside the DLQ without listing every queue', async () => {
+    const dlq = 'https://sqs.us-east-1.amazonaws.com/1/orders-dlq';
+    const beside = 'https://sqs.us-east-1.amazonaws.com/1/orders';
+    sqs
+      .on(ListDeadLetterSourceQueuesCommand)
+      .rejects(Object.assign(new Error('not valid for this endpoint'), { name: 'InvalidAction' }));
+    sqs
+      .on(GetQueueAttributesCommand, { QueueUrl: dlq })
+      .resolves({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:1:orders-dlq' } })
+      .on(GetQueueAttributesCommand, { QueueUrl: beside })
+      .resolves({
+        Attributes: {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: 'arn:aws:sqs:us-east-1:1:orders-dlq',
+            maxReceiveCount: 4,
+          }),
+        },
+      });
+    expect(await sourceQueueOf(new SQSClient({}), dlq)).toBe(beside);
+    expect(sqs.commandCalls(ListQueuesCommand)).toEqual([]);
+  });
+
+  it('lists the queues when the one beside the DLQ does not redrive to it', async () => {
+    const dlq = 'https://sqs.us-east-1.amazonaws.com/1/audit-dlq';
+    const source = 'https://sqs.us-east-1.amazonaws.com/1/audit-trail';
+    sqs
+      .on(ListDeadLetterSourceQueuesCommand)
+      .rejects(Object.assign(new Error('not valid for this endpoint'), { name: 'InvalidAction' }));
+    sqs.on(ListQueuesCommand).resolves({ QueueUrls: [dlq, source] });
+    sqs
+      .on(GetQueueAttributesCommand, { QueueUrl: dlq })
+      .resolves({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:1:audit-dlq' } })
+      .on(GetQueueAttributesCommand, { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/1/audit' })
+      .rejects(Object.assign(new Error('no such queue'), { name: 'QueueDoesNotExist' }))
+      .on(GetQueueAttributesCommand, { QueueUrl: source })
+      .resolves({
+        Attributes: {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: 'arn:aws:sqs:us-east-1:1:audit-dlq',
+          }),
+        },
+      });
+    expect(await sourceQueueOf(new SQSClient({}), dlq)).toBe(source);
   });
 });
 

@@ -215,7 +215,8 @@ async function redrivesTo(sqs: SQSClient, queueUrl: string, deadLetterArn: strin
     const policy = Attributes?.RedrivePolicy && JSON.parse(Attributes.RedrivePolicy);
     return policy?.deadLetterTargetArn === deadLetterArn;
   } catch (error) {
-    if ((error as { name?: string }).name?.includes('NonExistentQueue')) return false;
+    if (/NonExistentQueue|QueueDoesNotExist/.test((error as { name?: string }).name ?? ''))
+      return false;
     throw error;
   }
 }
