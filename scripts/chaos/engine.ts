@@ -15,6 +15,7 @@ import {
 import pMap from 'p-map';
 import { parse } from 'yaml';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
+import type { ContractViolationCode } from '../../events/contract-violation.ts';
 import { currentContract, type EventType } from '../../events/registry.ts';
 import { snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { removeStaleTaps, tapEvents } from '../local/event-tap.ts';
@@ -82,11 +83,13 @@ export const defaultChaosOptions: ChaosOptions = {
 const PROXY_PORT = 4567;
 const ENGINE_SOURCE = 'chaos';
 /** What a consumer answers malformed input with: poison belongs in its DLQ under one of these. */
-const CONTRACT_CODES = new Set([
+const CONTRACT_CODES = new Set<ContractViolationCode>([
   'MALFORMED_MESSAGE',
   'INVALID_ENVELOPE',
   'UNKNOWN_EVENT_TYPE',
+  'UNKNOWN_EVENT_VERSION',
   'INVALID_EVENT_DATA',
+  'MESSAGE_TOO_LARGE',
 ]);
 const REDRIVE_ROUNDS = 4;
 /** How long a letter the redrive read stays hidden should its reveal fail. */
@@ -460,7 +463,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
 
     // ── Dead letters: poison stays, the rest is redriven through a flaky SQS ────────────────
     const isPoison = (l: DeadLetter) =>
-      l.body.includes(`chaos-poison-${runId}-`) || CONTRACT_CODES.has(l.code);
+      l.body.includes(`chaos-poison-${runId}-`) ||
+      CONTRACT_CODES.has(l.code as ContractViolationCode);
     /** Dead-lettered on the first receive, with a reason: a PermanentError, never worth redriving. */
     const isPermanent = (l: DeadLetter) => l.code !== NO_REASON && l.attempts === '1';
     const firstLook = new Map<string, DeadLetter[]>();
@@ -585,7 +589,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         if (distinct > 1)
           duplicateDetails.push(`poison ${p.marker} ${distinct}× in the ${c.name} DLQ`);
         for (const copy of copies)
-          if (!CONTRACT_CODES.has(copy.code))
+          if (!CONTRACT_CODES.has(copy.code as ContractViolationCode))
             lostDetails.push(
               `poison ${p.marker} in the ${c.name} DLQ without its reason (${copy.code})`,
             );
