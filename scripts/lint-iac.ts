@@ -17,7 +17,8 @@ export const IAC_TOOLS = ['cfn-lint==1.58.0', 'checkov==3.3.30'] as const;
 // what a stage param adds must pass the same checks.
 const VARIANTS = [
   { name: 'dev', stage: 'dev', params: [] },
-  { name: 'prod', stage: 'prod', params: [] },
+  // prod without an authorizer deploys only when its API is said to be public.
+  { name: 'prod', stage: 'prod', params: ['apiPublic=true'] },
   {
     name: 'prod+opt-ins',
     stage: 'prod',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addAlarms, addJwtAuthorizer, throttleStage } from './http-api.ts';
+import { addAlarms, addJwtAuthorizer, requireAuthentication, throttleStage } from './http-api.ts';
 
 const service = (httpApi: object, resources: Record<string, object> = {}) => ({
   service: 'shop',
@@ -78,5 +78,19 @@ describe('custom.httpApi', () => {
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ReaderLambdaFunction' } }],
     });
+  });
+
+  it('refuses an HTTP API without authentication on a stage that is not public', () => {
+    expect(() => requireAuthentication(service({ public: false }))).toThrow(
+      'Stage dev would deploy the HTTP API without authentication: set apiJwtIssuer and apiJwtAudience, or --param="apiPublic=true" if it is meant to be public.',
+    );
+    for (const settings of [
+      { public: true },
+      { public: 'true' }, // params from the command line are strings
+      { public: false, jwt: { issuer: 'https://issuer.example', audience: 'app' } },
+    ])
+      expect(() => requireAuthentication(service(settings))).not.toThrow();
+    const noHttp = { ...service({ public: false }), functions: { worker: { events: [] } } };
+    expect(() => requireAuthentication(noHttp)).not.toThrow();
   });
 });

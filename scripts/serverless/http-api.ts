@@ -12,10 +12,14 @@ import { api5xxAlarm, functionErrorsAlarm } from './alarms.ts';
 export interface HttpApiSettings {
   throttle?: { burstLimit: number; rateLimit: number };
   jwt?: { issuer?: string; audience?: string };
+  /** false: the stage refuses to deploy HTTP routes without a JWT authorizer (param apiPublic). */
+  public?: boolean | string;
 }
 
 type HttpApiEvent = { httpApi?: Record<string, unknown> | string };
 interface Serverless {
+  /** The framework's user error: printed as its message alone, no stack. */
+  classes: { Error: new (message: string) => Error };
   configSchemaHandler: { defineCustomProperties(schema: object): void };
   service: {
     service: string;
@@ -74,6 +78,22 @@ export function addJwtAuthorizer(service: Serverless['service']): boolean {
   return true;
 }
 
+/**
+ * A stage whose `public` is false (prod, by its params) never deploys HTTP routes without an
+ * authorizer by accident: it needs an issuer, or `apiPublic=true` said on purpose.
+ */
+export function requireAuthentication(service: Serverless['service']): void {
+  const settings = service.custom?.httpApi;
+  if (!settings || String(settings.public) !== 'false' || settings.jwt?.issuer) return;
+  const routes = Object.values(service.functions ?? {}).some((fn) =>
+    fn.events?.some((event) => event.httpApi),
+  );
+  if (!routes) return;
+  throw new Error(
+    `Stage ${service.provider.stage} would deploy the HTTP API without authentication: set apiJwtIssuer and apiJwtAudience, or --param="apiPublic=true" if it is meant to be public.`,
+  );
+}
+
 /** Throttle the API stage's default route settings, if the template has an API stage. */
 export function throttleStage(service: Serverless['service']): boolean {
   const throttle = service.custom?.httpApi?.throttle;
@@ -130,6 +150,7 @@ const schema = {
         audience: { type: 'string' },
       },
     },
+    public: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false'] }] },
   },
 };
 
@@ -139,6 +160,11 @@ export default class HttpApi {
     serverless.configSchemaHandler.defineCustomProperties({ properties: { httpApi: schema } });
     this.hooks = {
       initialize: () => {
+        try {
+          requireAuthentication(serverless.service);
+        } catch (error) {
+          throw new serverless.classes.Error((error as Error).message);
+        }
         addJwtAuthorizer(serverless.service);
       },
       'after:package:compileEvents': () => {
