@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { promisify } from 'node:util';
+import { type BuildOptions, build } from 'esbuild';
 import { type PackagedTemplate, standIn } from './functions.ts';
 
 // Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle
@@ -23,7 +24,7 @@ export interface ColdImport {
   vsBare: number;
   /** Its memory setting in the template. */
   memoryMb: number;
-  /** Minified KB of its bundle and of its bare bundle (rebuilt with the deploy's esbuild settings). */
+  /** Minified KB of its bundle and of its bare bundle (built with the deploy's esbuild settings). */
   bundleKb: number;
   bareKb: number;
   /** What it holds beyond the bare bundle, largest first: KB per package (or project folder). */
@@ -66,16 +67,74 @@ const bareEntry = (bundle: string) =>
     ...CLIENTS.filter((c) => bundle.includes(c.mark)).map((c) => c.code),
   ].join('\n');
 
-/** A bundle's minified bytes per package (`node_modules/<package>`) or per project folder. */
-function bytesByPart(metafile: Metafile): Map<string, number> {
+const DIGITS = new Int8Array(128);
+[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].forEach((c, i) => {
+  DIGITS[c.charCodeAt(0)] = i;
+});
+
+/** The part a bundled file belongs to: its package (`node_modules/<package>`) or project folder. */
+const partOf = (file: string) =>
+  /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ??
+  file.replace(/^(\.\.\/)+/, '').split('/')[0] ??
+  file;
+
+/**
+ * A bundle's minified characters per part, read from its source map (the deploy ships one beside
+ * every bundle): each mapped stretch of output counts for the file it came from — what esbuild's
+ * metafile would say, without bundling again.
+ */
+function bytesByPart(bundleFile: string): Map<string, number> {
+  if (!existsSync(`${bundleFile}.map`))
+    return new Map([['(no source map)', readFileSync(bundleFile, 'utf8').length]]);
+  const map = JSON.parse(readFileSync(`${bundleFile}.map`, 'utf8')) as {
+    sources: string[];
+    mappings: string;
+  };
+  const lines = readFileSync(bundleFile, 'utf8').split('\n');
+  const sourceParts = map.sources.map(partOf);
   const parts = new Map<string, number>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
-      const part = match?.[1] ?? file.replace(/^(\.\.\/)+/, '').split('/')[0] ?? file;
-      parts.set(part, (parts.get(part) ?? 0) + bytesInOutput);
+  const add = (part: string, n: number) => parts.set(part, (parts.get(part) ?? 0) + n);
+  let source = 0;
+  let sourceDelta = 0;
+  map.mappings.split(';').forEach((line, lineIndex) => {
+    const length = lines[lineIndex]?.length ?? 0;
+    let column = 0;
+    let start = 0;
+    let current: number | undefined;
+    const close = (end: number) => {
+      const part = current === undefined ? '(unmapped)' : (sourceParts[current] ?? '(unmapped)');
+      add(part, end - start);
+      start = end;
+    };
+    // Base64 VLQ segments: column delta, then (source delta, line delta, column delta[, name]).
+    let field = 0;
+    let value = 0;
+    let shift = 0;
+    for (let i = 0; i <= line.length; i++) {
+      const code = i < line.length ? line.charCodeAt(i) : 44; // a ',' ends the last segment
+      if (code === 44) {
+        if (field > 1) source += sourceDelta;
+        current = field > 1 ? source : undefined;
+        field = 0;
+        continue;
+      }
+      const digit = DIGITS[code] ?? 0;
+      value += (digit & 31) << shift;
+      if (digit & 32) {
+        shift += 5;
+        continue;
+      }
+      const decoded = value & 1 ? -(value >>> 1) : value >>> 1;
+      value = 0;
+      shift = 0;
+      if (field === 0) {
+        column += decoded;
+        close(column);
+      } else if (field === 1) sourceDelta = decoded;
+      field++;
     }
-  }
+    close(Math.max(length, start));
+  });
   return parts;
 }
 
@@ -114,10 +173,10 @@ export async function measureColdImports({
     bare?: string;
     parts?: Map<string, number>;
   }> = [];
+  const run = promisify(execFile);
   for (const f of packaged.functions) {
     const dir = path.join(workDir, f.name);
     mkdirSync(dir, { recursive: true });
-    execFileSync('unzip', ['-o', '-q', f.zip, '-d', dir]);
     targets.push({
       name: f.name,
       file: path.join(dir, `${f.source.replace(/\.ts$/, '')}.mjs`),
@@ -126,9 +185,14 @@ export async function measureColdImports({
       source: f.source,
     });
   }
+  await Promise.all(
+    packaged.functions.map((f) =>
+      run('unzip', ['-o', '-q', f.zip, '-d', path.join(workDir, f.name)]),
+    ),
+  );
 
-  // One bare bundle per set of clients, built with the functions' own esbuild settings; each
-  // function rebuilt from its source with them too, to say what its bundle holds beyond the bare one.
+  // One bare bundle per set of clients, built with the functions' own esbuild settings; both
+  // sides' source maps say what a function's bundle holds beyond its bare one.
   const buildOptions: BuildOptions = {
     bundle: true,
     minify: Boolean(esbuildOptions.minify ?? true),
@@ -136,43 +200,22 @@ export async function measureColdImports({
     platform: 'node',
     target: String(esbuildOptions.target ?? 'node24'),
     mainFields: (esbuildOptions.mainFields as string[] | undefined) ?? ['module', 'main'],
-    metafile: true,
+    sourcemap: 'linked',
     logLevel: 'silent',
   };
-  // The builds only read files, so they run at once (esbuild spreads them over the cores).
   const bares = new Map<string, string>();
   for (const t of targets) {
     const entry = bareEntry(readFileSync(t.file, 'utf8'));
     t.bare = bares.get(entry) ?? path.join(workDir, `bare-${bares.size}.mjs`);
     bares.set(entry, t.bare);
   }
-  const bareParts = new Map<string, Map<string, number>>();
-  await Promise.all([
-    ...[...bares].map(async ([entry, file]) => {
-      const { metafile } = await build({
-        ...buildOptions,
-        stdin: { contents: entry, resolveDir: root, loader: 'js' },
-        outfile: file,
-      });
-      bareParts.set(file, bytesByPart(metafile as Metafile));
-    }),
-    ...targets.map(async (t) => {
-      const { metafile } = await build({
-        ...buildOptions,
-        absWorkingDir: root,
-        entryPoints: [t.source],
-        outfile: path.join(workDir, `${t.name}.composition.mjs`),
-        write: false, // only its metafile is read: the deployed bundle is what runs
-      });
-      t.parts = bytesByPart(metafile as Metafile);
-    }),
-  ]);
   const emptyFile = path.join(workDir, 'empty.mjs');
   writeFileSync(emptyFile, '');
 
   // Every function is deployed with the same NODE_OPTIONS; the baselines get it too. One
   // function again with source maps on, as the dev stage deploys it, shows what they cost.
   const common = { NODE_OPTIONS: String(targets[0]?.env.NODE_OPTIONS ?? '') };
+  const built = [...targets];
   const first = targets[0];
   if (first)
     targets.push({
@@ -180,34 +223,68 @@ export async function measureColdImports({
       name: `${first.name} (source maps on)`,
       env: { ...first.env, NODE_OPTIONS: '--enable-source-maps' },
     });
+  const envOf = (env: NodeJS.ProcessEnv) => ({
+    PATH: process.env.PATH,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    ...env,
+  });
   const time = (file: string, env: NodeJS.ProcessEnv) => {
     const start = performance.now();
-    const result = spawnSync(process.execPath, [file], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'bench',
-        AWS_SECRET_ACCESS_KEY: 'bench',
-        ...env,
-      },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(process.execPath, [file], { env: envOf(env), encoding: 'utf8' });
     const ms = performance.now() - start;
     if (result.status !== 0)
       throw new Error(`${path.basename(file)} failed to load: ${result.stderr.slice(0, 500)}`);
     return ms;
   };
+  // One load of each bundle first, untimed (the disk cache), while the bare bundles build: none
+  // of it is measured, so it runs at once.
+  const warm = ({ file, env }: { file: string; env: NodeJS.ProcessEnv }) =>
+    run(process.execPath, [file], { env: envOf(env) }).catch((error: { stderr?: string }) => {
+      throw new Error(
+        `${path.basename(file)} failed to load: ${String(error.stderr).slice(0, 500)}`,
+      );
+    });
+  const bareParts = new Map<string, Map<string, number>>();
+  await Promise.all([
+    // One build for every bare bundle: esbuild parses the SDK once for all of them.
+    (async () => {
+      const entries = path.join(workDir, 'bare-entries');
+      mkdirSync(entries, { recursive: true });
+      const entryPoints = [...bares].map(([entry, file]) => {
+        const source = path.join(entries, path.basename(file).replace(/\.mjs$/, '.js'));
+        writeFileSync(source, entry);
+        return source;
+      });
+      await build({
+        ...buildOptions,
+        entryPoints,
+        outdir: workDir,
+        outExtension: { '.js': '.mjs' },
+        nodePaths: [path.join(root, 'node_modules')],
+      });
+      await Promise.all(
+        [...bares.values()].map((file) => {
+          bareParts.set(file, bytesByPart(file));
+          return warm({ file, env: common });
+        }),
+      );
+    })(),
+    warm({ file: emptyFile, env: common }),
+    ...targets.map(warm),
+  ]);
+  for (const t of built) t.parts = bytesByPart(t.file);
+  const sourceMapsOn = targets[built.length];
+  if (sourceMapsOn) sourceMapsOn.parts = first?.parts;
   const samples = new Map<string, number[]>();
   const all = [
     { name: 'empty', file: emptyFile, env: common },
     ...[...bares.values()].map((file) => ({ name: file, file, env: common })),
     ...targets,
   ];
-  for (let i = 0; i < runs + 1; i++) {
-    for (const t of all) {
-      const ms = time(t.file, t.env);
-      if (i > 0) samples.set(t.name, [...(samples.get(t.name) ?? []), ms]); // first: disk cache
-    }
+  for (let i = 0; i < runs; i++) {
+    for (const t of all) samples.set(t.name, [...(samples.get(t.name) ?? []), time(t.file, t.env)]);
   }
   const kb = (parts: Map<string, number> | undefined) =>
     [...(parts ?? new Map<string, number>()).values()].reduce((a, b) => a + b, 0) / 1024;

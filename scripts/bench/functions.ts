@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { topology } from '../../events/topology.ts';
@@ -62,11 +62,18 @@ export function packageFunctions({
   workDir: string;
 }): PackagedTemplate {
   const packageDir = path.join(workDir, 'package');
-  execFileSync(
+  // The bundles are what is measured: whether the HTTP API asks for a token does not change
+  // them, so prod is packaged public rather than with a made-up JWT issuer.
+  const result = spawnSync(
     path.join(root, 'node_modules', '.bin', 'serverless'),
-    ['package', '--stage', 'prod', '--package', packageDir],
-    { cwd: root, stdio: 'ignore', env: { ...process.env, AWS_ENDPOINT_URL: '' } },
+    ['package', '--stage', 'prod', '--param=apiPublic=true', '--package', packageDir],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, AWS_ENDPOINT_URL: '' } },
   );
+  if (result.status !== 0) {
+    const output = `${result.stdout}\n${result.stderr}`;
+    const reason = /Error:\s*\n?([^\n]+)/.exec(output)?.[1] ?? output.trim().split('\n').pop();
+    throw new Error(`serverless package --stage prod failed: ${reason}`);
+  }
   const template = JSON.parse(
     readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as { Resources: Record<string, { Type: string; Properties: Json }> };
