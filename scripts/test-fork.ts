@@ -6,7 +6,7 @@
 // drawn at random (the README's own example names among them), then `npm run lint`,
 // `npm run typecheck` and the whole `npm test` in the copy, which deploys its services into the
 // emulator. Every step is printed with its time; the seed reproduces a run.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -89,6 +89,21 @@ async function main(): Promise<number> {
   const plan = draw(seed, values.order as Plan['order'] | undefined);
   const fork = copyRepository();
   const bin = path.join(fork.dir, 'node_modules', '.bin');
+  // A fork is a git repository: Biome reads its .gitignore, the copying tests its file list.
+  const git = (...args: string[]) =>
+    execFileSync(
+      'git',
+      ['-c', 'user.name=fork', '-c', 'user.email=fork@example.invalid', ...args],
+      {
+        cwd: fork.dir,
+        stdio: 'ignore',
+      },
+    );
+  git('init', '-q');
+  // The shared installs are symlinks here, which .gitignore's `node_modules/` does not match.
+  writeFileSync(path.join(fork.dir, '.git', 'info', 'exclude'), 'node_modules\n.tools\n');
+  git('add', '-A');
+  git('commit', '-qm', 'the template, forked');
   console.log(
     `[fork] seed ${plan.seed}: service "${plan.stackName}", event ${plan.newType}, services ${plan.publisher} (consumes ${plan.consumedType}, publishes ${plan.newType}) and ${plan.consumer} (consumes ${plan.newType}), ${plan.order}; in ${fork.dir}`,
   );
