@@ -616,6 +616,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         completions,
       });
     }
+    for (const id of engineEvents.keys())
+      if (!seen.has(id)) lostDetails.push(`event ${id} was published but never seen on the bus`);
     // Records of other prefixes (a handler's own, e.g. one per webhook delivery) complete once too.
     const consumerPrefixes = new Set(consumers.filter((c) => c.table).map((c) => `${c.name}#`));
     for (const [key, n] of proxy.completions)

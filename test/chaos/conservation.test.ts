@@ -13,7 +13,7 @@ describe('conservation under faults (chaos tier)', () => {
       duplicates: 0.1,
       poison: 0.03,
       faults: 0.2,
-      crashRate: 0.02,
+      crashRate: 0.01,
       hangRate: 0.005,
       outageSeconds: 6,
       concurrency: 8,

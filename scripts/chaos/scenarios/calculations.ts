@@ -82,6 +82,8 @@ async function start(ctx: ScenarioContext): Promise<ScenarioRun> {
     port: RECEIVER_PORT,
     path: LOCAL_WEBHOOK.path,
     respond: async () => {
+      // Down from the first delivery while faults are on, for longer than the notifier's schedule.
+      if (ctx.faultsOn() && outageUntil === 0) outageUntil = Date.now() + ctx.outageSeconds * 1000;
       if (Date.now() < outageUntil) {
         webhookFaults.outage++;
         return 503;
@@ -112,7 +114,6 @@ async function start(ctx: ScenarioContext): Promise<ScenarioRun> {
   return {
     async drive() {
       driveStart = Date.now();
-      outageUntil = driveStart + 3_000 + ctx.outageSeconds * 1000;
       await pMap(
         calculations,
         async (c) => {
@@ -190,7 +191,7 @@ async function start(ctx: ScenarioContext): Promise<ScenarioRun> {
     },
 
     async afterFaults() {
-      outageUntil = 0;
+      outageUntil = 1; // over, and not to start again
       // The clients that got no answer ask again with their key: the stored answer, or a first run.
       for (const { c, post } of unanswered) {
         const id = await post();
