@@ -10,13 +10,28 @@ import type { EventContract } from './contract.ts';
  * flow), `datacontenttype` → application/json; `time` and `causationid` stay absent.
  * Extension names are lowercase alphanumerics.
  */
+/**
+ * Whether a media type is JSON: `application/json` or `application/<suffix>+json`, any case, with
+ * any parameters (`application/json; charset=utf-8`), as RFC 9110 lets a producer write it.
+ */
+export function isJsonMediaType(mediaType: string): boolean {
+  const essence = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return /^application\/([a-z0-9!#$&^_.-]+\+)?json$/.test(essence);
+}
+
 export const CloudEventEnvelope = z.object({
   specversion: z.literal('1.0'),
   id: z.string().min(1),
   source: z.string().min(1),
   type: z.string().min(1),
   time: z.iso.datetime({ offset: true }).optional(),
-  datacontenttype: z.literal('application/json').optional(),
+  datacontenttype: z
+    .string()
+    .refine(isJsonMediaType, {
+      error: (issue) =>
+        `must be a JSON media type (application/json), not "${String(issue.input).slice(0, 40)}"`,
+    })
+    .optional(),
   dataschema: z.string().min(1).optional(),
   correlationid: z.string().min(1).optional(),
   causationid: z.string().min(1).optional(),

@@ -92,6 +92,28 @@ describe('envelope and registry', () => {
     expect(event).not.toHaveProperty('time');
   });
 
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'Application/JSON ;charset="UTF-8"',
+    'application/cloudevents+json',
+  ])('reads datacontenttype %j as JSON (a media type, parameters and case allowed)', (type) => {
+    const [contract] = contracts;
+    const event = { ...buildCloudEvent(contract, contract.examples[0] as never, 'test') };
+    expect(parseEvent({ ...event, datacontenttype: type }).datacontenttype).toBe(
+      'application/json',
+    );
+  });
+
+  it.each(['text/plain', 'application/jsonx', 'application/xml; charset=utf-8'])(
+    'refuses datacontenttype %j naming it',
+    (type) => {
+      const [contract] = contracts;
+      const event = buildCloudEvent(contract, contract.examples[0] as never, 'test');
+      expect(() => parseEvent({ ...event, datacontenttype: type })).toThrowError(/datacontenttype/);
+    },
+  );
+
   it('every contract accepts its own examples', () => {
     for (const contract of contracts) {
       for (const example of contract.examples)

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventOf } from '../../events/registry.ts';
 import { documentClient } from '../../shared/aws/clients.ts';
+import { PermanentError } from '../../shared/errors.ts';
 import { type CalculationStatus, statusOfEvent, WRITABLE_FROM } from './status.ts';
 
 export interface CalculationRecord {
@@ -22,6 +23,20 @@ type CalculationEvent = EventOf<
 
 // Several attribute names (status, b, result, error) are DynamoDB reserved words.
 const NAMES = { '#status': 'status', '#operation': 'operation', '#a': 'a', '#b': 'b' };
+
+/** A record's operands are written once: every later event must carry the same ones. */
+const SAME_OPERANDS = '#operation = :operation AND #a = :a AND #b = :b';
+const sameOperands = (
+  record: Pick<CalculationRecord, 'operation' | 'a' | 'b'>,
+  data: Pick<CalculationRecord, 'operation' | 'a' | 'b'>,
+) => record.operation === data.operation && record.a === data.a && record.b === data.b;
+
+/** Another calculation under an existing id: it can never be applied, so it is dead-lettered. */
+const conflict = (event: CalculationEvent) =>
+  new PermanentError(
+    'CONFLICTING_OPERANDS',
+    `${event.type} ${event.id} carries other operands than calculation ${event.data.calculationId} has; a record's operands never change`,
+  );
 
 /** The condition that lets `incoming` be written, derived from the status-merge rule. */
 function writableCondition(incoming: CalculationStatus) {
@@ -51,20 +66,28 @@ export function createCalculationStore(tableName: string) {
    * allows it. Returns whether the record changed.
    */
   async function apply(event: CalculationEvent): Promise<boolean> {
-    const { data, time } = event;
+    const { data } = event;
+    // `time` is optional in CloudEvents: without it, when the record learns of the event.
+    const time = event.time ?? new Date().toISOString();
     const incoming = statusOfEvent[event.type];
     const common = { ':operation': data.operation, ':a': data.a, ':b': data.b, ':time': time };
     if (event.type === 'calculation.requested') {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { calculationId: data.calculationId },
-          UpdateExpression:
-            'SET #status = if_not_exists(#status, :pending), #operation = :operation, #a = :a, #b = :b, createdAt = :time, updatedAt = if_not_exists(updatedAt, :time)',
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: { ...common, ':pending': incoming },
-        }),
-      );
+      try {
+        await documentClient().send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { calculationId: data.calculationId },
+            UpdateExpression:
+              'SET #status = if_not_exists(#status, :pending), #operation = :operation, #a = :a, #b = :b, createdAt = if_not_exists(createdAt, :time), updatedAt = if_not_exists(updatedAt, :time)',
+            ConditionExpression: `attribute_not_exists(#a) OR (${SAME_OPERANDS})`,
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: { ...common, ':pending': incoming },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw conflict(event);
+        throw error;
+      }
       return true;
     }
     const condition = OUTCOME_CONDITIONS[statusOfEvent[event.type]];
@@ -78,7 +101,7 @@ export function createCalculationStore(tableName: string) {
           TableName: tableName,
           Key: { calculationId: data.calculationId },
           UpdateExpression: `SET #status = :status, ${outcome.set}, #operation = :operation, #a = :a, #b = :b, updatedAt = :time, createdAt = if_not_exists(createdAt, :time)`,
-          ConditionExpression: condition.expression,
+          ConditionExpression: `(${condition.expression}) AND (attribute_not_exists(#a) OR (${SAME_OPERANDS}))`,
           ExpressionAttributeNames: {
             ...NAMES,
             ...(event.type === 'calculation.failed'
@@ -95,9 +118,12 @@ export function createCalculationStore(tableName: string) {
       );
       return true;
     } catch (error) {
-      // The record already holds a final outcome: a duplicate or a late loser. Nothing to do.
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The record already holds a final outcome (a duplicate or a late loser: nothing to do),
+      // or other operands (another calculation under the same id: never merged into it).
+      const record = await get(data.calculationId);
+      if (record && !sameOperands(record, data)) throw conflict(event);
+      return false;
     }
   }
 

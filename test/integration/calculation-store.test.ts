@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract } from '../../events/registry.ts';
 import { createCalculationStore } from '../../services/storage/calculation-store.ts';
+import { PermanentError } from '../../shared/errors.ts';
 import { createTable, deleteCreatedResources } from '../support/resources.ts';
 
 afterAll(deleteCreatedResources);
@@ -56,5 +57,35 @@ describe('calculation store (DynamoDB conditional writes)', () => {
     const record = await store.get(data.calculationId);
     expect(record?.status).toBe('completed');
     expect(record).not.toHaveProperty('error');
+  });
+
+  it('works without `time`, which CloudEvents makes optional', async () => {
+    const store = createCalculationStore(await createTable('calculations', 'calculationId'));
+    const data = fields();
+    const { time: _, ...untimed } = requested(data);
+    await store.apply(untimed);
+    const record = await store.get(data.calculationId);
+    expect(record).toMatchObject({ status: 'pending', a: '1' });
+    expect(Date.parse(record?.createdAt ?? '')).not.toBeNaN();
+  });
+
+  it('never changes the operands of a record: another requested for its id is a permanent failure', async () => {
+    const store = createCalculationStore(await createTable('calculations', 'calculationId'));
+    const data = fields();
+    await store.apply(requested(data));
+    await store.apply(completed(data));
+    const conflicting = requested({ ...data, a: '2' });
+    await expect(store.apply(conflicting)).rejects.toThrow(PermanentError);
+    await expect(store.apply(conflicting)).rejects.toThrow(/CONFLICTING_OPERANDS|operands/);
+    await expect(store.apply(completed({ ...data, b: '8' }, '0.125'))).rejects.toThrow(
+      PermanentError,
+    );
+    expect(await store.get(data.calculationId)).toMatchObject({
+      a: '1',
+      b: '4',
+      result: '0.25',
+    });
+    // The same operands again are a duplicate, not a conflict.
+    await expect(store.apply(requested(data))).resolves.toBeDefined();
   });
 });
