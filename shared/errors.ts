@@ -16,6 +16,21 @@ export class PermanentError extends Error {
   }
 }
 
+/**
+ * A transient failure that knows when a retry makes sense (a webhook receiver's `Retry-After`, a
+ * rate limit's reset): the consumer's backoff honours the hint within its schedule's bounds.
+ */
+export class RetryLaterError extends Error {
+  override name = 'RetryLaterError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 export interface FailureReason {
   permanent: boolean;
   code: string;

@@ -1,24 +1,37 @@
 import { Webhook } from 'standardwebhooks';
 import type { CloudEvent } from '../../events/cloud-event.ts';
-import { PermanentError } from '../../shared/errors.ts';
+import { PermanentError, RetryLaterError } from '../../shared/errors.ts';
 import type { WebhookTarget } from './config.ts';
 
-/** A delivery that may succeed later (5xx, 408, 429, timeout, network): retried through SQS. */
-export class WebhookUnavailableError extends Error {
+/**
+ * A delivery that may succeed later: a network failure, a timeout, or any answer but 2xx and
+ * 410 — a 401, 404 or 5xx is often a receiver's deploy or a rotated secret. Retried through SQS;
+ * `retryAfterSeconds` carries the receiver's `Retry-After`, which the backoff honours.
+ */
+export class WebhookUnavailableError extends RetryLaterError {
   override name = 'WebhookUnavailableError';
 }
 
-export type ResponseClass = 'delivered' | 'transient' | 'permanent';
+export type ResponseClass = 'delivered' | 'transient' | 'gone';
 
-/** 2xx delivered; 408, 429 and 5xx worth retrying; any other answer will not change. */
+/** 2xx delivered; 410 Gone: the receiver says never again; anything else may change. */
 export function classifyResponse(status: number): ResponseClass {
   if (status >= 200 && status < 300) return 'delivered';
-  if (status === 408 || status === 429 || status >= 500) return 'transient';
-  return 'permanent';
+  if (status === 410) return 'gone';
+  return 'transient';
+}
+
+/** `Retry-After` as seconds from `now`: a number of seconds or an HTTP date; undefined if neither. */
+export function retryAfterSeconds(header: string | null, now: Date): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now.getTime()) / 1000));
 }
 
 export interface DeliveryOptions {
-  secret: string;
+  /** The target's current secret first; during a rotation also the previous one. */
+  secrets: readonly string[];
   timeoutMs: number;
   now?: Date;
 }
@@ -31,7 +44,7 @@ export interface DeliveryOptions {
 export async function deliverWebhook(
   target: WebhookTarget,
   event: CloudEvent,
-  { secret, timeoutMs, now = new Date() }: DeliveryOptions,
+  { secrets, timeoutMs, now = new Date() }: DeliveryOptions,
 ): Promise<{ status: number }> {
   const payload = JSON.stringify(event);
   let response: Response;
@@ -44,27 +57,33 @@ export async function deliverWebhook(
         'content-type': 'application/cloudevents+json; charset=utf-8',
         'webhook-id': event.id,
         'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': new Webhook(secret).sign(event.id, now, payload),
+        // One signature per secret, space-separated, as Standard Webhooks allows during a rotation:
+        // a receiver verifying with either secret accepts it.
+        'webhook-signature': secrets
+          .map((secret) => new Webhook(secret).sign(event.id, now, payload))
+          .join(' '),
       },
       body: payload,
     });
   } catch (error) {
     throw new WebhookUnavailableError(
       `Webhook "${target.name}" unreachable: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      undefined,
+      { cause: error },
     );
   }
   await response.body?.cancel();
   const verdict = classifyResponse(response.status);
   if (verdict === 'transient') {
-    throw new WebhookUnavailableError(`Webhook "${target.name}" answered ${response.status}`);
-  }
-  if (verdict === 'permanent') {
-    throw new PermanentError(
-      'WEBHOOK_REJECTED',
+    throw new WebhookUnavailableError(
       `Webhook "${target.name}" answered ${response.status}`,
+      retryAfterSeconds(response.headers.get('retry-after'), now),
+    );
+  }
+  if (verdict === 'gone') {
+    throw new PermanentError(
+      'WEBHOOK_GONE',
+      `Webhook "${target.name}" answered 410 Gone: it wants no more deliveries; remove the target or fix its URL`,
     );
   }
   return { status: response.status };

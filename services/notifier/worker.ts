@@ -9,7 +9,7 @@ import { createLogger } from '../../shared/logger.ts';
 import { publishCounts } from '../../shared/metrics.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { notifierConfig, type WebhookTarget } from './config.ts';
-import { deliverWebhook } from './deliver-webhook.ts';
+import { deliverWebhook, WebhookUnavailableError } from './deliver-webhook.ts';
 
 const config = notifierConfig();
 const logger = createLogger(config.SERVICE_NAME);
@@ -21,29 +21,48 @@ const secrets = new SSMProvider({ awsSdkV3Client: ssmClient() });
 
 type Outcome = EventOf<'calculation.completed' | 'calculation.failed'>;
 
+/** What a delivery needs beyond its own timeout: the secret, the record, notification.sent. */
+const TIME_MARGIN_MS = 2_000;
+
 interface Notification {
   target: WebhookTarget;
   event: Outcome;
 }
 
-async function deliver({ target, event }: Notification) {
-  const secret = await secrets.get(`${config.WEBHOOK_SECRETS_PATH}${target.name}`, {
+/** The target's secrets: its SecureString holds the current one, then, during a rotation, the previous one. */
+async function secretsOf(target: WebhookTarget): Promise<string[]> {
+  const value = await secrets.get(`${config.WEBHOOK_SECRETS_PATH}${target.name}`, {
     decrypt: true,
     maxAge: 300,
   });
-  if (!secret) throw new Error(`No webhook secret for target "${target.name}"`);
-  // Delivery outcomes per target: accepted, refused for good (4xx), or to be retried.
+  const list = (value ?? '').split(/\s+/).filter(Boolean);
+  if (!list.length) throw new Error(`No webhook secret for target "${target.name}"`);
+  return list;
+}
+
+/** Delivered, or gone for good (410): both are kept in the delivery's idempotency record. */
+type DeliveryResult = { status: number; gone?: true };
+
+async function deliver({ target, event }: Notification): Promise<DeliveryResult> {
+  // Delivery outcomes per target: accepted, gone for good (410), or to be retried.
   const count = (metric: string) =>
     publishCounts(config.SERVICE_NAME, { target: target.name }, { [metric]: 1 });
   try {
     const delivered = await deliverWebhook(target, event, {
-      secret,
+      secrets: await secretsOf(target),
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     });
     count('WebhooksDelivered');
     return delivered;
   } catch (error) {
-    count(error instanceof PermanentError ? 'WebhooksRejected' : 'WebhooksFailed');
+    if (error instanceof PermanentError) {
+      // Kept as the delivery's result, not thrown: a retry of the record for another target
+      // does not call this one again.
+      count('WebhooksGone');
+      logger.error('Webhook target gone', { target: target.name, error: error.message });
+      return { status: 410, gone: true };
+    }
+    count('WebhooksFailed');
     throw error;
   }
 }
@@ -82,16 +101,49 @@ export const handler = createConsumer({
     // A delivery left in progress by a crash or a timeout expires with this invocation, so a
     // retry can deliver it, instead of waiting for the record's TTL.
     deliveryIdempotency.registerLambdaContext(context);
+    // Each target on its own: one that fails neither stops nor delays the others. Those
+    // delivered are not called again when the record is retried for the rest (deliverOnce).
+    const failed: Array<{ target: string; error: Error }> = [];
+    const gone: string[] = [];
     for (const target of config.WEBHOOK_TARGETS) {
-      const { status } = await deliverOnce({ target, event });
-      await publisher.publish('notification.sent', {
-        calculationId: event.data.calculationId,
-        eventId: event.id,
-        target: target.name,
-        status,
-        attempts: attempt,
-      });
-      logger.info('Webhook delivered', { target: target.name, status, attempt });
+      // Not enough time for one more delivery: retry the record rather than be killed mid-way.
+      if (context.getRemainingTimeInMillis() < config.WEBHOOK_TIMEOUT_MS + TIME_MARGIN_MS) {
+        failed.push({ target: target.name, error: new Error('no time left in this invocation') });
+        continue;
+      }
+      try {
+        const { status, gone: isGone } = await deliverOnce({ target, event });
+        if (isGone) {
+          gone.push(target.name);
+          continue;
+        }
+        await publisher.publish('notification.sent', {
+          calculationId: event.data.calculationId,
+          eventId: event.id,
+          target: target.name,
+          status,
+          attempts: attempt,
+        });
+        logger.info('Webhook delivered', { target: target.name, status, attempt });
+      } catch (error) {
+        failed.push({ target: target.name, error: error as Error });
+      }
+    }
+    if (failed.length) {
+      const hints = failed.map(({ error }) =>
+        error instanceof WebhookUnavailableError ? error.retryAfterSeconds : undefined,
+      );
+      const known = hints.filter((h): h is number => h !== undefined);
+      throw new WebhookUnavailableError(
+        `Not delivered yet to ${failed.map(({ target, error }) => `"${target}" (${error.message})`).join(', ')}`,
+        known.length === hints.length ? Math.max(...known) : undefined,
+      );
+    }
+    if (gone.length) {
+      throw new PermanentError(
+        'WEBHOOK_GONE',
+        `${gone.map((t) => `"${t}"`).join(', ')} answered 410 Gone: no more deliveries to ${gone.length > 1 ? 'them' : 'it'} for this event; remove the target or fix its URL`,
+      );
     }
   },
 });

@@ -4,8 +4,8 @@ import middy from '@middy/core';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError } from '../errors.ts';
-import { retryBackoff, retryDelaySeconds } from './retry-backoff.ts';
+import { PermanentError, RetryLaterError } from '../errors.ts';
+import { nextDelaySeconds, retryBackoff, retryDelaySeconds } from './retry-backoff.ts';
 
 const sqs = mockClient(SQSClient);
 const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders';
@@ -26,6 +26,7 @@ const failWith = (error: unknown) =>
       maxDelaySeconds: 60,
       logger: new Logger({ logLevel: 'SILENT' }),
       sqs: new SQSClient({}),
+      random: () => 0.5,
     }),
   );
 
@@ -47,6 +48,22 @@ describe('retryDelaySeconds', () => {
   });
 });
 
+describe('nextDelaySeconds', () => {
+  const bounds = { base: 10, max: 60 };
+  it('jitters the backoff between its half and its whole', () => {
+    expect(nextDelaySeconds(new Error('x'), 3, { ...bounds, random: () => 0 })).toBe(20);
+    expect(nextDelaySeconds(new Error('x'), 3, { ...bounds, random: () => 0.999 })).toBe(40);
+  });
+
+  it.each([
+    [30, 30],
+    [1, 10], // never sooner than the schedule's base
+    [86_400, 60], // never later than its cap
+  ])('honours a Retry-After of %i s as %i s', (hint, delay) => {
+    expect(nextDelaySeconds(new RetryLaterError('busy', hint), 1, bounds)).toBe(delay);
+  });
+});
+
 describe('retryBackoff', () => {
   it('makes a transiently failed record visible again after the backoff, and keeps it failed', async () => {
     await expect(failWith(new Error('timeout'))(record(2) as never, {} as never)).rejects.toThrow(
@@ -59,7 +76,7 @@ describe('retryBackoff', () => {
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input).toEqual({
       QueueUrl: queueUrl,
       ReceiptHandle: 'rh-1',
-      VisibilityTimeout: 20,
+      VisibilityTimeout: 15, // attempt 2: 20 s backoff, jittered within [10, 20]
     });
   });
 

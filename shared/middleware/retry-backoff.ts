@@ -7,7 +7,7 @@ import {
 import type { MiddlewareObj } from '@middy/core';
 import type { SQSRecord } from 'aws-lambda';
 import { sqsClient } from '../aws/clients.ts';
-import { classifyFailure } from '../errors.ts';
+import { classifyFailure, RetryLaterError } from '../errors.ts';
 import { recordOf } from './sqs-record.ts';
 
 export interface RetryBackoffOptions {
@@ -16,11 +16,29 @@ export interface RetryBackoffOptions {
   maxDelaySeconds: number;
   logger: Logger;
   sqs?: SQSClient;
+  /** A number in [0, 1); tests fix it. */
+  random?: () => number;
 }
 
 /** Exponential backoff by receive count: base, 2×base, 4×base … capped at max. */
 export const retryDelaySeconds = (attempt: number, base: number, max: number): number =>
   Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+
+/**
+ * The delay before the next receive: the failure's own hint (RetryLaterError, e.g. a webhook's
+ * Retry-After) kept within [base, max], or the backoff with "equal jitter" — half fixed, half
+ * random — so records that failed together (a receiver's outage) do not come back together.
+ */
+export function nextDelaySeconds(
+  error: unknown,
+  attempt: number,
+  { base, max, random = Math.random }: { base: number; max: number; random?: () => number },
+): number {
+  if (error instanceof RetryLaterError && error.retryAfterSeconds !== undefined)
+    return Math.ceil(Math.min(max, Math.max(base, error.retryAfterSeconds)));
+  const backoff = retryDelaySeconds(attempt, base, max);
+  return Math.ceil(backoff / 2 + random() * (backoff / 2));
+}
 
 const queueUrls = new Map<string, Promise<string | undefined>>();
 
@@ -39,7 +57,8 @@ function queueUrlOf(sqs: SQSClient, queueArn: string): Promise<string | undefine
 /**
  * Middy middleware (onError only). A transiently failed record would otherwise come back after
  * the queue's whole visibility timeout (≥ 6× the function timeout); this sets its visibility to
- * an exponential backoff instead, so the first retries come soon and later ones spread out.
+ * an exponential backoff with jitter instead (nextDelaySeconds), so the first retries come soon
+ * and later ones spread out.
  * If that call fails, the queue's own visibility timeout applies: the record is never lost.
  */
 export const retryBackoff = (options: RetryBackoffOptions): MiddlewareObj => {
@@ -50,7 +69,11 @@ export const retryBackoff = (options: RetryBackoffOptions): MiddlewareObj => {
       if (request.response !== undefined || classifyFailure(request.error).permanent) return;
       const record = recordOf(request) ?? (request.event as SQSRecord);
       const attempt = Number(record.attributes?.ApproximateReceiveCount ?? 1);
-      const delay = retryDelaySeconds(attempt, baseDelaySeconds, maxDelaySeconds);
+      const delay = nextDelaySeconds(request.error, attempt, {
+        base: baseDelaySeconds,
+        max: maxDelaySeconds,
+        random: options.random,
+      });
       const sqs = options.sqs ?? sqsClient();
       try {
         const queueUrl = await queueUrlOf(sqs, record.eventSourceARN);
