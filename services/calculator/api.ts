@@ -3,15 +3,16 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { v5 as uuidV5 } from 'uuid';
 import { CalculationRequest } from '../../events/calculation-fields.ts';
 import { idempotencyDynamoClient } from '../../shared/aws/clients.ts';
+import { callerOf } from '../../shared/http/caller.ts';
 import { createHttpApi } from '../../shared/http/create-http-api.ts';
 import { idempotencyKey } from '../../shared/http/idempotency-key.ts';
 import { json, jsonBody, validate } from '../../shared/http/request.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { calculatorConfig } from './config.ts';
+import { requestIds } from './request-ids.ts';
 
 const config = calculatorConfig();
 const logger = createLogger(config.SERVICE_NAME);
@@ -20,9 +21,6 @@ const publisher = createPublisher({
   source: config.SERVICE_NAME,
 });
 
-/** Namespace of ids derived from an Idempotency-Key (UUID v5); fixed forever. */
-const REQUEST_NAMESPACE = '0b6f8b1e-5d55-4c1a-9f0e-3c5f2d7a9e41';
-
 /** POST /calculations: validate, publish calculation.requested, answer 202 with where to look. */
 async function requestCalculation(event: APIGatewayProxyEventV2) {
   const request = validate(CalculationRequest, jsonBody(event));
@@ -30,11 +28,13 @@ async function requestCalculation(event: APIGatewayProxyEventV2) {
   // its answer republishes the same calculation under the same event id (deduplicated
   // downstream) instead of starting a second one.
   const key = idempotencyKey(event);
-  const calculationId = key ? uuidV5(`calculation ${key}`, REQUEST_NAMESPACE) : randomUUID();
+  const owner = callerOf(event);
+  const ids = key ? requestIds(key, owner) : undefined;
+  const calculationId = ids?.calculationId ?? randomUUID();
   const published = await publisher.publish(
     'calculation.requested',
-    { calculationId, ...request },
-    key ? { id: uuidV5(`event ${key}`, REQUEST_NAMESPACE) } : undefined,
+    { calculationId, ...request, ...(owner ? { owner } : {}) },
+    ids ? { id: ids.eventId } : undefined,
   );
   logger.info('Calculation requested', { calculationId, eventId: published.id });
   return json(
@@ -56,7 +56,10 @@ const idempotentRequestCalculation = middy(
       awsSdkV3Client: idempotencyDynamoClient(),
     }),
     config: new IdempotencyConfig({
-      eventKeyJmesPath: 'headers."idempotency-key"',
+      // The caller's key, scoped to the caller when the API is authenticated (their JWT sub):
+      // another caller's identical key is another record. No key, no record.
+      eventKeyJmesPath:
+        'headers."idempotency-key" && [requestContext.authorizer.jwt.claims.sub, headers."idempotency-key"]',
       payloadValidationJmesPath: 'body',
       expiresAfterSeconds: 24 * 60 * 60,
     }),

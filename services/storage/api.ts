@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { callerOf } from '../../shared/http/caller.ts';
 import { createHttpApi } from '../../shared/http/create-http-api.ts';
 import { HttpProblem } from '../../shared/http/problem.ts';
 import { json, validate } from '../../shared/http/request.ts';
@@ -17,7 +18,11 @@ const PathParameters = z.object({ id: z.uuid() });
 async function getCalculation(event: APIGatewayProxyEventV2) {
   const { id } = validate(PathParameters, event.pathParameters, 'path');
   const record = await store.get(id);
-  if (!record) throw new HttpProblem(404, 'Not Found', `No calculation ${id}`);
+  // With an authenticated API only the caller who asked may read it; to anyone else it does not
+  // exist (a 403 would confirm the id). A record whose owner is not known yet answers no caller.
+  const caller = callerOf(event);
+  if (!record || (caller !== undefined && record.owner !== caller))
+    throw new HttpProblem(404, 'Not Found', `No calculation ${id}`);
   const { calculationId, status, operation, a, b, result, error, createdAt, updatedAt } = record;
   return json(200, { calculationId, status, operation, a, b, result, error, createdAt, updatedAt });
 }

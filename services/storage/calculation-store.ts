@@ -13,6 +13,8 @@ export interface CalculationRecord {
   b: string;
   result?: string;
   error?: { code: string; message: string };
+  /** Who asked, when the HTTP API is authenticated (their JWT sub): only they may read it. */
+  owner?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -77,11 +79,17 @@ export function createCalculationStore(tableName: string) {
           new UpdateCommand({
             TableName: tableName,
             Key: { calculationId: data.calculationId },
-            UpdateExpression:
-              'SET #status = if_not_exists(#status, :pending), #operation = :operation, #a = :a, #b = :b, createdAt = if_not_exists(createdAt, :time), updatedAt = if_not_exists(updatedAt, :time)',
+            UpdateExpression: `SET #status = if_not_exists(#status, :pending), #operation = :operation, #a = :a, #b = :b, createdAt = if_not_exists(createdAt, :time), updatedAt = if_not_exists(updatedAt, :time)${event.data.owner ? ', #owner = if_not_exists(#owner, :owner)' : ''}`,
             ConditionExpression: `attribute_not_exists(#a) OR (${SAME_OPERANDS})`,
-            ExpressionAttributeNames: NAMES,
-            ExpressionAttributeValues: { ...common, ':pending': incoming },
+            ExpressionAttributeNames: {
+              ...NAMES,
+              ...(event.data.owner ? { '#owner': 'owner' } : {}),
+            },
+            ExpressionAttributeValues: {
+              ...common,
+              ':pending': incoming,
+              ...(event.data.owner ? { ':owner': event.data.owner } : {}),
+            },
           }),
         );
       } catch (error) {
