@@ -238,6 +238,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     target: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
     port: PROXY_PORT,
     crashOnly: `${serviceName()}-${o.stage}-`, // only this stage's Lambda workers
+    everyKind: true, // a short run proves every kind too
   });
   let audit: Awaited<ReturnType<typeof tapEvents>> | undefined;
   const runs: Array<{ scenario: ChaosScenario; run: ScenarioRun }> = [];
@@ -631,7 +632,16 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
 
     const verdicts: ChaosReport['scenarios'] = [];
     for (const { scenario, run } of runs) {
-      const verdict = await run.verdict();
+      const verdict = await run.verdict().catch(
+        (error: unknown): ScenarioVerdict => ({
+          sent: 0,
+          completed: 0,
+          duplicatesSent: 0,
+          lost: [`its oracle failed: ${(error as Error).message}`],
+          duplicates: [],
+          rows: [],
+        }),
+      );
       verdicts.push({ name: scenario.name, verdict });
       lostDetails.push(...verdict.lost.map((d) => `${scenario.name}: ${d}`));
       duplicateDetails.push(...verdict.duplicates.map((d) => `${scenario.name}: ${d}`));

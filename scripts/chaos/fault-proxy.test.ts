@@ -80,4 +80,47 @@ describe('fault proxy', () => {
       await proxy.close();
     }
   });
+
+  it('injects every error kind once at a low rate when asked to, then only by chance', async () => {
+    const proxy = await startFaultProxy({
+      target,
+      errorRate: 0.001,
+      everyKind: true,
+      random: () => 0.5,
+    });
+    try {
+      for (let i = 0; i < 6; i++)
+        await fetch(proxy.url, {
+          method: 'POST',
+          headers: { 'x-amz-target': 'DynamoDB_20120810.GetItem' },
+          body: '{}',
+        }).catch(() => undefined); // a reset connection
+      expect(proxy.injected).toMatchObject({
+        reset: 1,
+        http500: 1,
+        http503: 1,
+        throttle: 1,
+        hang: 0,
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('counts the completions of idempotency records that reached AWS, by record key', async () => {
+    const proxy = await startFaultProxy({ target });
+    try {
+      const complete = () =>
+        fetch(proxy.url, {
+          method: 'POST',
+          headers: { 'x-amz-target': 'DynamoDB_20120810.UpdateItem' },
+          body: completion('orders'),
+        }).then((r) => r.text());
+      await complete();
+      await complete();
+      expect([...proxy.completions]).toEqual([['orders#5f0c7d2e', 2]]);
+    } finally {
+      await proxy.close();
+    }
+  });
 });

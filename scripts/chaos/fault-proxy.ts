@@ -26,6 +26,8 @@ export interface FaultProxyOptions {
   /** Probability that a call hangs past the function timeout. */
   hangRate?: number;
   hangMs?: number;
+  /** Inject each kind whose rate is above 0 at least once (see `everyKind` below). */
+  everyKind?: boolean;
   /** Crash only processes whose command line contains this (e.g. the stage's function names). */
   crashOnly?: string;
   random?: () => number;
@@ -144,6 +146,11 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     hang: options.hangRate ?? 0,
     /** How long a hung call is held: past the longest function timeout. */
     hangMs: options.hangMs ?? 15_000,
+    /**
+     * Every kind whose rate is above 0 happens at least once: the first eligible call gets a
+     * kind not injected yet, so a short run proves each kind without high rates.
+     */
+    everyKind: options.everyKind ?? false,
   };
   const injected: Record<FaultKind, number> = {
     reset: 0,
@@ -186,17 +193,23 @@ export async function startFaultProxy(options: FaultProxyOptions) {
         req.socket.destroy();
         return true;
       };
+      /** Whether to inject a fault at `rate`: by chance, or as the first of a kind not seen yet. */
+      const inject = (rate: number, ...kinds: FaultKind[]) =>
+        random() < rate || (rate > 0 && rates.everyKind && kinds.some((k) => injected[k] === 0));
       const completing = completesConsumerRecord(operation, text);
-      if (completing && random() < rates.crash && crashCaller()) return;
+      if (completing && inject(rates.crash, 'crash') && crashCaller()) return;
       const crashAfter = !completing && isSideEffect(operation) && random() < rates.crash;
-      if (!completesWebhookDelivery(operation, text) && random() < rates.hang) {
+      if (!completesWebhookDelivery(operation, text) && inject(rates.hang, 'hang')) {
         injected.hang++;
         setTimeout(() => req.socket.destroy(), rates.hangMs).unref();
         return;
       }
-      if (random() < rates.error) {
-        const kinds = ['reset', 'http500', 'http503', 'throttle'] as const;
-        const kind = kinds[Math.floor(random() * kinds.length)] ?? 'reset';
+      const errorKinds = ['reset', 'http500', 'http503', 'throttle'] as const;
+      if (inject(rates.error, ...errorKinds)) {
+        const kind =
+          (rates.everyKind ? errorKinds.find((k) => injected[k] === 0) : undefined) ??
+          errorKinds[Math.floor(random() * errorKinds.length)] ??
+          'reset';
         injected[kind]++;
         if (kind === 'reset') {
           req.socket.destroy();

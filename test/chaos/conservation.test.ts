@@ -13,15 +13,15 @@ describe('conservation under faults (chaos tier)', () => {
       duplicates: 0.1,
       poison: 0.03,
       faults: 0.2,
-      crashRate: 0.01,
-      hangRate: 0.005,
+      crashRate: 0.005,
+      hangRate: 0.002,
       outageSeconds: 6,
       concurrency: 8,
       log: (line) => console.log(`[chaos] ${line}`),
     });
     console.log(formatReport(report));
 
-    // Every kind of fault happened, so the run proves something.
+    // Every kind of fault happened (the proxy injects each at least once), so the run proves something.
     for (const kind of ['reset', 'http500', 'http503', 'throttle', 'crash', 'hang'])
       expect(report.faultsInjected[kind], kind).toBeGreaterThan(0);
     expect(report.duplicatesSent).toBeGreaterThan(0);
