@@ -238,43 +238,23 @@ export async function measureColdImports({
       throw new Error(`${path.basename(file)} failed to load: ${result.stderr.slice(0, 500)}`);
     return ms;
   };
-  // One load of each bundle first, untimed (the disk cache), while the bare bundles build: none
-  // of it is measured, so it runs at once.
-  const warm = ({ file, env }: { file: string; env: NodeJS.ProcessEnv }) =>
-    run(process.execPath, [file], { env: envOf(env) }).catch((error: { stderr?: string }) => {
-      throw new Error(
-        `${path.basename(file)} failed to load: ${String(error.stderr).slice(0, 500)}`,
-      );
-    });
-  const bareParts = new Map<string, Map<string, number>>();
-  await Promise.all([
-    // One build for every bare bundle: esbuild parses the SDK once for all of them.
-    (async () => {
-      const entries = path.join(workDir, 'bare-entries');
-      mkdirSync(entries, { recursive: true });
-      const entryPoints = [...bares].map(([entry, file]) => {
-        const source = path.join(entries, path.basename(file).replace(/\.mjs$/, '.js'));
-        writeFileSync(source, entry);
-        return source;
-      });
-      await build({
-        ...buildOptions,
-        entryPoints,
-        outdir: workDir,
-        outExtension: { '.js': '.mjs' },
-        nodePaths: [path.join(root, 'node_modules')],
-      });
-      await Promise.all(
-        [...bares.values()].map((file) => {
-          bareParts.set(file, bytesByPart(file));
-          return warm({ file, env: common });
-        }),
-      );
-    })(),
-    warm({ file: emptyFile, env: common }),
-    ...targets.map(warm),
-  ]);
+  // One build for every bare bundle: esbuild parses the SDK once for all of them.
+  const entries = path.join(workDir, 'bare-entries');
+  mkdirSync(entries, { recursive: true });
+  await build({
+    ...buildOptions,
+    entryPoints: [...bares].map(([entry, file]) => {
+      const source = path.join(entries, path.basename(file).replace(/\.mjs$/, '.js'));
+      writeFileSync(source, entry);
+      return source;
+    }),
+    outdir: workDir,
+    outExtension: { '.js': '.mjs' },
+    nodePaths: [path.join(root, 'node_modules')],
+  });
+  const bareParts = new Map([...bares.values()].map((file) => [file, bytesByPart(file)]));
   for (const t of built) t.parts = bytesByPart(t.file);
+  // Every bundle was just written (unzipped, built) and read: no timed load reads the disk.
   const sourceMapsOn = targets[built.length];
   if (sourceMapsOn) sourceMapsOn.parts = first?.parts;
   const samples = new Map<string, number[]>();

@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -475,30 +474,62 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
 
 /**
  * The same, in a process of its own: the handlers' modules build their AWS clients once per
- * process, so here they point at the stub and nowhere else — and the caller's point at the emulator.
+ * process, so there they point at the stub and nowhere else — and the caller's point at the
+ * emulator. Started before the functions are packaged, it loads its libraries meanwhile (no
+ * figure depends on when they load), then measures once given the functions.
  */
-export function measureHandlerCostApart(options: HandlerCostOptions): HandlerCosts {
-  if (options.consumers.length + options.http.length === 0)
-    return { consumers: {}, http: {}, unmeasured: {} };
+export function startHandlerCostApart(): {
+  measure: (options: HandlerCostOptions) => Promise<HandlerCosts>;
+  stop: () => void;
+} {
   const here = fileURLToPath(import.meta.url);
   const tsx = path.resolve(path.dirname(here), '..', '..', 'node_modules', '.bin', 'tsx');
-  const output = execFileSync(tsx, [here], {
-    input: JSON.stringify(options),
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
+  const child = spawn(tsx, [here], { env: { ...process.env, ...BASE_ENV } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
   });
-  return JSON.parse(output.trim().split('\n').pop() ?? '{}');
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    measure: async (options) => {
+      child.stdin.end(JSON.stringify(options));
+      const code = await exited;
+      if (code !== 0)
+        throw new Error(
+          `The handler benchmark failed: ${stderr.trim().split('\n').slice(-8).join('\n')}`,
+        );
+      return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as HandlerCosts;
+    },
+    stop: () => {
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  measureHandlerCost(JSON.parse(readFileSync(0, 'utf8')) as HandlerCostOptions).then(
-    (result) => {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  // The consumer mechanism every consumer loads, while the caller packages the functions.
+  import('../../shared/consumer.ts')
+    .catch(() => undefined)
+    .then(readStdin)
+    .then((input) => measureHandlerCost(JSON.parse(input) as HandlerCostOptions))
+    .then(
+      (result) => {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
 }

@@ -8,7 +8,7 @@ import {
   type HandlerCost,
   type HttpJob,
   type HttpSample,
-  measureHandlerCostApart,
+  startHandlerCostApart,
 } from './handler-cost.ts';
 
 // `npm run bench`: every figure side by side from one run, each beside what it is compared with.
@@ -100,6 +100,7 @@ const ratiosOf = (costs: Record<string, HandlerCost>) =>
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'bench-'));
+  const handlerCost = startHandlerCostApart();
   try {
     const scenario = await loadScenario(o.root);
     o.log('packaging every function (serverless package --stage prod) …');
@@ -127,7 +128,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     );
     const http = functions.flatMap((f): HttpJob[] => {
       const route = f.routes[0];
-      if (!route || f.consumer) return [];
+      if (f.consumer) return [];
+      if (!route) {
+        unmeasured[f.name] = 'neither a queue consumer nor an HTTP route: its cold import only';
+        return [];
+      }
       const sample = NO_BODY.test(route) ? {} : scenario?.httpSamples?.[route];
       if (sample) return [{ ...job(f), route, sample }];
       unmeasured[f.name] = `${route} takes a body and no scenario gives a sample request`;
@@ -136,7 +141,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     o.log(
       `handler stacks of ${consumers.length} consumers and ${http.length} HTTP functions against bare handlers (AWS stubbed at ${o.latencyMs} ms a call) …`,
     );
-    const costs = measureHandlerCostApart({
+    const costs = await handlerCost.measure({
       root: o.root,
       latencyMs: o.latencyMs,
       rounds: o.rounds,
@@ -201,6 +206,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     scenarioRows.set(report, rows);
     return report;
   } finally {
+    handlerCost.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
 }
