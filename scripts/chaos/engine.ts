@@ -76,7 +76,7 @@ export const defaultChaosOptions: ChaosOptions = {
   outageSeconds: 10,
   concurrency: 16,
   stage: 'chaos',
-  settleTimeoutMs: 10 * 60_000,
+  settleTimeoutMs: 20 * 60_000,
   log: () => {},
 };
 
@@ -468,9 +468,13 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       CONTRACT_CODES.has(l.code as ContractViolationCode);
     /** Dead-lettered on the first receive, with a reason: a PermanentError, never worth redriving. */
     const isPermanent = (l: DeadLetter) => l.code !== NO_REASON && l.attempts === '1';
+    /** Every letter of a DLQ, each once (a long read may see a letter again after its hide). */
+    const readAll = async (dlqUrl: string) => {
+      const letters = await readDeadLetters(sqs, dlqUrl, { limit: 100_000, hideSeconds: 120 });
+      return [...new Map(letters.map((l) => [l.messageId, l])).values()];
+    };
     const firstLook = new Map<string, DeadLetter[]>();
-    for (const c of consumers)
-      firstLook.set(c.name, await readDeadLetters(sqs, dlqOf(c), { limit: 100_000 }));
+    for (const c of consumers) firstLook.set(c.name, await readAll(dlqOf(c)));
     // One attempt per call: every injected failure reaches the redrive code itself.
     const flakySqs = new SQSClient({ endpoint: proxy.url, maxAttempts: 1 });
     let redriven = 0;
@@ -479,7 +483,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     /** Letters a DLQ holds for the redrive: the visible ones it would move, and any hidden. */
     const waitingIn = async (dlqUrl: string) => {
       const { hidden } = await pending(dlqUrl);
-      const visible = await readDeadLetters(sqs, dlqUrl, { limit: 100_000 });
+      const visible = await readAll(dlqUrl);
       return { left: visible.filter(movable).length, hidden };
     };
     /** Until no DLQ holds a hidden letter (one whose reveal failed comes back on its own). */
@@ -495,7 +499,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       proxy.setRates({ error: o.faults });
       await Promise.all(
         consumers.map(async (c) => {
-          const deadline = Date.now() + 2 * 60_000;
+          const deadline = Date.now() + 5 * 60_000;
           while (Date.now() < deadline) {
             try {
               const { moved } = await redrive(flakySqs, dlqOf(c), {
@@ -561,7 +565,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         lostDetails.push(
           `${c.name}: ${dlq.hidden} letter(s) in its DLQ stayed in flight (not visible), so they could not be read or redriven`,
         );
-      const letters = await readDeadLetters(sqs, dlqOf(c), { limit: 100_000 });
+      const letters = await readAll(dlqOf(c));
       const finalIds = new Set<string>();
       for (const l of letters) {
         if (isPoison(l)) continue;
