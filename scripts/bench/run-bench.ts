@@ -269,6 +269,8 @@ export function formatBench(r: BenchReport): string {
     ]),
     ...Object.entries(r.unmeasured).map(([name, why]): Row => [`not measured: ${name}`, '', why]),
   ];
+  if (r.coldImport.functions.length === 0)
+    rows.push(['functions', '0', 'serverless.yml deploys none yet: npm run new:service adds one']);
   if (r.coldImportVsBare !== undefined)
     rows.push(['worst cold import vs bare bundle', `${f2(r.coldImportVsBare)}×`, '']);
   if (r.stackVsBare !== undefined)
