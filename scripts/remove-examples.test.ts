@@ -35,6 +35,7 @@ describe('npm run remove:examples', () => {
     expect(read('README.md')).not.toMatch(/<!-- example:(start|end) -->/);
     const scripts = JSON.parse(read('package.json')).scripts;
     expect(scripts).not.toHaveProperty('demo');
+    expect(scripts).toHaveProperty('bench'); // its per-function figures work for any fork
     const lint = fork.run('biome', [
       'check',
       ...changed.filter((f) => existsSync(path.join(fork.dir, f))),

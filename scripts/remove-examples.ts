@@ -1,9 +1,10 @@
 #!/usr/bin/env tsx
 // `npm run remove:examples -- --yes`: take the example domain (calculator, storage, notifier and
 // their HTTP API) out of a fork, keeping the mechanism: shared/, the generators, the emulator, the
-// IaC checks, the chaos engine, the bench and the tiers' support code. The example event contracts
-// stay: the mechanism's own tests use them as fixtures, and a fork's first services can consume
-// them until it has its own. Every file it rewrites comes out as `npm run lint` wants it.
+// IaC checks, the chaos engine, the bench's per-function figures and the tiers' support code. The
+// example event contracts stay: the mechanism's own tests use them as fixtures, and a fork's first
+// services can consume them until it has its own. Every file it rewrites comes out as
+// `npm run lint` wants it.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,14 +17,14 @@ export const EXAMPLE_SERVICES = ['calculator', 'storage', 'notifier'];
 /** What belongs to the example domain only, besides services/<name>/. */
 const EXAMPLE_FILES = [
   'test/e2e/calculations.test.ts',
+  'test/e2e/webhook-targets.test.ts', // the notifier's webhooks
   'test/integration/calculation-store.test.ts',
   'scripts/demo.ts',
   'scripts/remove-examples.test.ts', // it checks the removal of these very examples
   'scripts/chaos/scenarios/calculations.ts', // the chaos run's calculation oracle
   'docs/example.md',
-  // npm run bench measures the example's calculation flow, handler by handler.
-  'scripts/bench.ts',
-  'scripts/bench',
+  // npm run bench's end-to-end calculation flow and its pricing; the per-function figures stay.
+  'scripts/bench/example',
   'test/e2e/bench.test.ts',
 ];
 const EXAMPLE_YAML_ENTRIES = [
@@ -66,7 +67,6 @@ export function removeExamples(root: string): string[] {
   edit('package.json', (text) => {
     const pkg = JSON.parse(text);
     delete pkg.scripts.demo;
-    delete pkg.scripts.bench;
     return `${JSON.stringify(pkg, null, 2)}\n`;
   });
   const docs = existsSync(path.join(root, 'docs'))
