@@ -22,7 +22,7 @@ Runs on the emulator stage \`chaos\` (deployed and emptied first); everything go
   --faults <p>          probability that an AWS call (and a webhook) fails (default ${d.faults})
   --crash-rate <p>      probability of a crash before a record completes / after a side effect (default ${d.crashRate})
   --hang-rate <p>       probability that an AWS call hangs past the function timeout (default ${d.hangRate})
-  --outage-seconds <s>  how long a scenario's webhook target is down (default ${d.outageSeconds})
+  --outage-seconds <s>  how long DynamoDB and SNS (and a scenario's webhook target) are down (default ${d.outageSeconds})
   --concurrency <n>     publishes and requests in flight (default ${d.concurrency})
   -h, --help            this text
 

@@ -55,7 +55,11 @@ export interface ChaosOptions {
   crashRate: number;
   /** Probability that an AWS call hangs past the function timeout. */
   hangRate: number;
-  /** How long a scenario's webhook-style target is down once faults are on. */
+  /**
+   * How long a dependency is down once faults are on: DynamoDB and SNS for the functions (every
+   * call 503, longer than a consumer's retry schedule: events are dead-lettered, then redriven),
+   * and a scenario's webhook-style target.
+   */
   outageSeconds: number;
   concurrency: number;
   stage: string;
@@ -369,11 +373,17 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       if (!typesWithExamples.includes(t))
         lostDetails.push(`contract ${t} has no example, so no event of it could be built`);
 
-    proxy.setRates({ error: o.faults, crash: o.crashRate, hang: o.hangRate });
-    faultsOn = true;
     const driveStart = Date.now();
+    proxy.setRates({
+      error: o.faults,
+      crash: o.crashRate,
+      hang: o.hangRate,
+      // Once the first events are on their way: they meet it on every retry.
+      outageUntil: o.outageSeconds > 0 ? driveStart + 2_000 + o.outageSeconds * 1000 : 0,
+    });
+    faultsOn = true;
     o.log(
-      `faults on: AWS calls ${o.faults}, crashes ${o.crashRate}, hangs ${o.hangRate} (held ${longest + 2} s); ${engineCount} events of ${typesWithExamples.join(', ') || 'no type'}`,
+      `faults on: AWS calls ${o.faults}, crashes ${o.crashRate}, hangs ${o.hangRate} (held ${longest + 2} s), DynamoDB and SNS down for ${o.outageSeconds} s from 2 s in; ${engineCount} events of ${typesWithExamples.join(', ') || 'no type'}`,
     );
     let duplicatesSent = 0;
     const engineDrive = pMap(
@@ -452,7 +462,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       return true;
     };
     await waitQuiet('with faults on');
-    proxy.setRates({ error: 0, crash: 0, hang: 0 });
+    proxy.setRates({ error: 0, crash: 0, hang: 0, outageUntil: 0 });
     faultsOn = false;
     let askedAgain = false;
     for (const { run } of runs) askedAgain = (await run.afterFaults?.()) || askedAgain;

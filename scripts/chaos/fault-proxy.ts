@@ -10,10 +10,12 @@ import type { AddressInfo, Socket } from 'node:net';
 //   idempotency record COMPLETED — after every side effect of the record, before its completion —
 //   or right after one of its side effects (a publish, a write) reached AWS, before it hears the
 //   answer: the hard cases for exactly-once, with or without an idempotency record;
-// - `hang`: the call is held past the function timeout, so the invocation times out mid-record.
+// - `hang`: the call is held past the function timeout, so the invocation times out mid-record;
+// - `outage`: for a while every call to some services (a dependency down) answers 503, longer
+//   than a consumer's retry schedule, so events are dead-lettered and must be redriven.
 // It listens on 127.0.0.1 only and forwards only to the emulator it was given.
 
-export type FaultKind = 'reset' | 'http500' | 'http503' | 'throttle' | 'crash' | 'hang';
+export type FaultKind = 'reset' | 'http500' | 'http503' | 'throttle' | 'crash' | 'hang' | 'outage';
 
 export interface FaultProxyOptions {
   /** The emulator, e.g. http://127.0.0.1:4566. */
@@ -151,6 +153,9 @@ export async function startFaultProxy(options: FaultProxyOptions) {
      * kind not injected yet, so a short run proves each kind without high rates.
      */
     everyKind: options.everyKind ?? false,
+    /** Until this time (ms since the epoch) every call to `outageServices` answers 503. */
+    outageUntil: 0,
+    outageServices: ['dynamodb', 'sns'],
   };
   const injected: Record<FaultKind, number> = {
     reset: 0,
@@ -159,6 +164,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     throttle: 0,
     crash: 0,
     hang: 0,
+    outage: 0,
   };
   let calls = 0;
   /**
@@ -193,6 +199,13 @@ export async function startFaultProxy(options: FaultProxyOptions) {
         req.socket.destroy();
         return true;
       };
+      if (Date.now() < rates.outageUntil && rates.outageServices.includes(serviceOf(req.headers))) {
+        injected.outage++;
+        const answer = errorAnswer('http503', jsonApi);
+        res.writeHead(answer.status, { 'content-type': answer.type });
+        res.end(answer.body);
+        return;
+      }
       /** Whether to inject a fault at `rate`: by chance, or as the first of a kind not seen yet. */
       const inject = (rate: number, ...kinds: FaultKind[]) =>
         random() < rate || (rate > 0 && rates.everyKind && kinds.some((k) => injected[k] === 0));

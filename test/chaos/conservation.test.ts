@@ -3,7 +3,8 @@ import { consumersUnderTest, formatReport, runChaos } from '../../scripts/chaos/
 
 // `npm run chaos` in small, for whatever topology this checkout has: events of every consumed
 // type with every fault kind at once — AWS errors, crashes before idempotency completes and after
-// side effects, hangs past the function timeout, duplicates and poison (plus whatever the
+// side effects, hangs past the function timeout, DynamoDB and SNS down for longer than the retry
+// schedule, duplicates and poison (plus whatever the
 // scenarios in scripts/chaos/scenarios/ add) — then the DLQs redriven. Nothing may be lost and
 // nothing applied twice.
 describe('conservation under faults (chaos tier)', () => {
@@ -15,18 +16,18 @@ describe('conservation under faults (chaos tier)', () => {
       faults: 0.2,
       crashRate: 0.005,
       hangRate: 0.002,
-      outageSeconds: 6,
+      outageSeconds: 8,
       concurrency: 8,
       log: (line) => console.log(`[chaos] ${line}`),
     });
     console.log(formatReport(report));
 
     // Every kind of fault happened (the proxy injects each at least once), so the run proves something.
-    for (const kind of ['reset', 'http500', 'http503', 'throttle', 'crash', 'hang'])
+    for (const kind of ['reset', 'http500', 'http503', 'throttle', 'crash', 'hang', 'outage'])
       expect(report.faultsInjected[kind], kind).toBeGreaterThan(0);
     expect(report.duplicatesSent).toBeGreaterThan(0);
     expect(report.poisonSent).toBeGreaterThanOrEqual(4); // one of each kind
-    expect(report.redriven).toBeGreaterThan(0); // faults exhausted some retries
+    expect(report.redriven).toBeGreaterThan(0); // the outage exhausted some retries
 
     expect(report.lostDetails).toEqual([]);
     expect(report.duplicateDetails).toEqual([]);
