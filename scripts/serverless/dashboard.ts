@@ -88,7 +88,7 @@ export function dashboardBody(input: DashboardInput): { widgets: Json[] } {
       widget(
         'Webhooks delivered, failed (retried), rejected (4xx), per target',
         expressions(
-          ['WebhooksDelivered', 'WebhooksFailed', 'WebhooksRejected'].map((metric) =>
+          ['WebhooksDelivered', 'WebhooksFailed', 'WebhooksGone'].map((metric) =>
             search(namespace, ['service', 'target'], `MetricName="${metric}"`),
           ),
         ),
