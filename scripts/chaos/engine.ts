@@ -240,6 +240,11 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   const lostDetails: string[] = [];
   const duplicateDetails: string[] = [];
 
+  if (!consumers.length && !scenarios.length) {
+    o.log('nothing consumes events yet (custom.consumers is empty): nothing to prove');
+    return emptyReport();
+  }
+
   const proxy = await startFaultProxy({
     target: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
     port: PROXY_PORT,
@@ -703,6 +708,33 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     await audit?.remove();
     await proxy.close();
   }
+}
+
+function emptyReport(): ChaosReport {
+  return {
+    events: 0,
+    engineEvents: 0,
+    handlerEvents: 0,
+    poisonSent: 0,
+    duplicatesSent: 0,
+    completed: 0,
+    deadLettered: 0,
+    deadLetterCopies: 0,
+    deadLetteredByCode: {},
+    permanent: 0,
+    redriven: 0,
+    lost: 0,
+    lostDetails: [],
+    duplicateEffects: 0,
+    duplicateDetails: [],
+    stuck: [],
+    perConsumer: [],
+    scenarios: [],
+    faultsInjected: {},
+    otherRecordsCompletedTwice: [],
+    durationSeconds: 0,
+    quietAfterSeconds: 0,
+  };
 }
 
 /** The stage's functions as deployed (its CloudFormation template): timeout and environment. */

@@ -21,6 +21,13 @@ describe('conservation under faults (chaos tier)', () => {
       log: (line) => console.log(`[chaos] ${line}`),
     });
     console.log(formatReport(report));
+    const consumers = consumersUnderTest().filter((c) => c.consumes.length);
+    if (!consumers.length) {
+      // A fork that removed the examples and has no consumer yet: nothing is sent, nothing lost.
+      expect(report.events).toBe(0);
+      expect(report.lost).toBe(0);
+      return;
+    }
 
     // Every kind of fault happened (the proxy injects each at least once), so the run proves something.
     for (const kind of ['reset', 'http500', 'http503', 'throttle', 'crash', 'hang', 'outage'])
@@ -33,7 +40,7 @@ describe('conservation under faults (chaos tier)', () => {
     expect(report.duplicateDetails).toEqual([]);
     expect(report.stuck).toEqual([]);
     // Every consumer saw events of each type it consumes.
-    for (const consumer of consumersUnderTest().filter((c) => c.consumes.length))
+    for (const consumer of consumers)
       expect(
         report.perConsumer.find((c) => c.name === consumer.name)?.events,
         consumer.name,
