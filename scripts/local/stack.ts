@@ -47,19 +47,23 @@ export function explainAwsError(error: unknown): Error {
 }
 
 /** The SSM parameter holding a stage's local webhook secret (the notifier reads the same one). */
-export const localWebhookSecretName = (stage = 'local') =>
-  `/${serviceName()}/${stage}/webhooks/${LOCAL_WEBHOOK.name}`;
+export const localWebhookSecretName = (stage = 'local', target: string = LOCAL_WEBHOOK.name) =>
+  `/${serviceName()}/${stage}/webhooks/${target}`;
 
 /**
- * The local webhook target's Standard Webhooks secret for an emulator stage. Its one source of
+ * A local webhook target's Standard Webhooks secret for an emulator stage (by default the
+ * `local` target's). Its one source of
  * truth is the emulator's SSM parameter the deployed notifier reads: created once (random) by
  * whoever needs it first and never overwritten, so every checkout sharing the emulator, and a
  * checkout after `git clean`, signs and verifies with the same secret. No secret is ever on disk.
  */
-export async function localWebhookSecret(stage = 'local'): Promise<string> {
+export async function localWebhookSecret(
+  stage = 'local',
+  target: string = LOCAL_WEBHOOK.name,
+): Promise<string> {
   applyLocalAwsEnv();
   const ssm = new SSMClient({});
-  const Name = localWebhookSecretName(stage);
+  const Name = localWebhookSecretName(stage, target);
   const read = async () =>
     (await ssm.send(new GetParameterCommand({ Name, WithDecryption: true }))).Parameter?.Value;
   try {
