@@ -95,7 +95,7 @@ const CONTRACT_CODES = new Set<ContractViolationCode>([
   'INVALID_EVENT_DATA',
   'MESSAGE_TOO_LARGE',
 ]);
-const REDRIVE_ROUNDS = 4;
+const REDRIVE_ROUNDS = 5;
 /** How long a letter the redrive read stays hidden should its reveal fail. */
 const REDRIVE_HIDE_SECONDS = 10;
 
@@ -224,6 +224,8 @@ export interface ChaosReport {
   }>;
   scenarios: Array<{ name: string; verdict: ScenarioVerdict }>;
   faultsInjected: Record<string, number>;
+  /** Faults the operator's redrive met (its SQS calls). */
+  redriveFaultsInjected: Record<string, number>;
   /** Idempotency records of no consumer (an API's, a handler's own) completed more than once. */
   otherRecordsCompletedTwice: string[];
   durationSeconds: number;
@@ -251,6 +253,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     crashOnly: `${serviceName()}-${o.stage}-`, // only this stage's Lambda workers
     everyKind: true, // a short run proves every kind too
   });
+  let redriveProxy: Awaited<ReturnType<typeof startFaultProxy>> | undefined;
   let audit: Awaited<ReturnType<typeof tapEvents>> | undefined;
   const runs: Array<{ scenario: ChaosScenario; run: ScenarioRun }> = [];
   try {
@@ -493,7 +496,14 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const firstLook = new Map<string, DeadLetter[]>();
     for (const c of consumers) firstLook.set(c.name, await readAll(dlqOf(c)));
     // One attempt per call: every injected failure reaches the redrive code itself.
-    const flakySqs = new SQSClient({ endpoint: proxy.url, maxAttempts: 1 });
+    // The operator's own SQS is flaky (a proxy of its own): a send that fails must leave its
+    // letter in the DLQ, never lose it. The functions' faults stay off: redriven events are
+    // handled, so the rounds converge.
+    redriveProxy = await startFaultProxy({
+      target: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
+      errorRate: o.faults,
+    });
+    const flakySqs = new SQSClient({ endpoint: redriveProxy.url, maxAttempts: 1 });
     let redriven = 0;
     const redriveErrors = new Set<string>();
     const movable = (l: DeadLetter) => !isPoison(l) && !isPermanent(l);
@@ -513,7 +523,6 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       }
     };
     for (let round = 1; round <= REDRIVE_ROUNDS; round++) {
-      proxy.setRates({ error: o.faults });
       await Promise.all(
         consumers.map(async (c) => {
           const deadline = Date.now() + 5 * 60_000;
@@ -538,7 +547,6 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
           }
         }),
       );
-      proxy.setRates({ error: 0 });
       await waitQuiet('after the redrive');
       await waitDlqsVisible();
       let again = 0;
@@ -699,6 +707,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       perConsumer,
       scenarios: verdicts,
       faultsInjected: { ...proxy.injected },
+      redriveFaultsInjected: { ...redriveProxy.injected },
       otherRecordsCompletedTwice: otherTwice.map(([key, n]) => `${key} ×${n}`),
       durationSeconds: (Date.now() - startedAt) / 1000,
       quietAfterSeconds,
@@ -706,6 +715,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   } finally {
     for (const { run } of runs) await run.close().catch(() => undefined);
     await audit?.remove();
+    await redriveProxy?.close();
     await proxy.close();
   }
 }
@@ -731,6 +741,7 @@ function emptyReport(): ChaosReport {
     perConsumer: [],
     scenarios: [],
     faultsInjected: {},
+    redriveFaultsInjected: {},
     otherRecordsCompletedTwice: [],
     durationSeconds: 0,
     quietAfterSeconds: 0,
@@ -792,6 +803,13 @@ export function formatReport(r: ChaosReport): string {
     [
       'AWS faults injected',
       Object.entries(r.faultsInjected)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    ],
+    [
+      'faults injected into the redrive (its own SQS calls)',
+      Object.entries(r.redriveFaultsInjected)
+        .filter(([, v]) => v > 0)
         .map(([k, v]) => `${k}=${v}`)
         .join(' '),
     ],
