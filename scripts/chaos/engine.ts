@@ -522,28 +522,40 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         await sleep(1_000);
       }
     };
-    for (let round = 1; round <= REDRIVE_ROUNDS; round++) {
+    for (let round = 1, before = -1; round <= REDRIVE_ROUNDS && redriven > before; round++) {
+      before = redriven;
       await Promise.all(
         consumers.map(async (c) => {
           const deadline = Date.now() + 5 * 60_000;
-          // Until two passes in a row move nothing (one may have had every send fail).
-          for (let idle = 0; idle < 2 && Date.now() < deadline; ) {
+          // Until a pass moves nothing and the DLQ holds nothing to move, hidden letters (a
+          // reveal that failed) included: they come back after REDRIVE_HIDE_SECONDS.
+          // Letters that stay hidden longer than a hide (MiniStack has kept some in flight for
+          // minutes) are left for the verdict to report.
+          let progress = Date.now();
+          while (
+            Date.now() < deadline &&
+            Date.now() - progress < (REDRIVE_HIDE_SECONDS + 30) * 1000
+          ) {
             try {
               const { moved } = await redrive(flakySqs, dlqOf(c), {
                 filter: movable,
                 hideSeconds: REDRIVE_HIDE_SECONDS,
               });
               redriven += moved;
-              idle = moved === 0 ? idle + 1 : 0;
+              if (moved > 0) {
+                progress = Date.now();
+                continue;
+              }
             } catch (error) {
               // A call that failed: the operator runs it again; what it moved before counts.
-              if (error instanceof RedriveInterrupted) redriven += error.moved;
-              else {
-                redriveErrors.add(`${c.name}: ${(error as Error).message}`);
-                idle++;
-              }
-              await sleep(500);
+              if (error instanceof RedriveInterrupted) {
+                redriven += error.moved;
+                if (error.moved > 0) progress = Date.now();
+              } else redriveErrors.add(`${c.name}: ${(error as Error).message}`);
             }
+            const { left, hidden } = await waitingIn(dlqOf(c));
+            if (left === 0 && hidden === 0) return;
+            await sleep(1_000);
           }
         }),
       );
