@@ -31,9 +31,12 @@ const venv = path.join(root, '.tools', 'moto');
 // conditional PutItems on one key could both pass (a duplicate handled twice, 1 run in ~8).
 // This launcher serves one request at a time — every model change is atomic, as on AWS — and
 // lets only a ReceiveMessage long poll wait outside that lock, so a send can wake it.
-// With MOTO_IAM_RESOURCES set, it also tells moto's IAM check which resource an SNS, DynamoDB
-// or SSM action names: moto 5.2.5 resolves it for SQS only and checks every other action
-// against "*", which no statement scoped to an ARN allows.
+// With MOTO_IAM_RESOURCES set (npm run test:iam), it also makes moto's IAM check judge what AWS
+// judges: moto 5.2.5 resolves the resource of SQS actions only (not even GetQueueUrl's) and checks
+// every other action against "*", which no statement scoped to an ARN allows; it asks batch calls
+// for their own action where AWS asks for the single one; it refuses JSON-protocol calls in XML.
+// MOTO_IAM_AUDIT: a file that gets one JSON line per decision (principal, action, resource,
+// allowed).
 const LAUNCHER = `
 import json, os, sys, threading
 import moto.server as server
@@ -59,20 +62,24 @@ Queue.wait_for_messages = wait_outside_lock
 
 if os.environ.get("MOTO_IAM_RESOURCES"):
     from moto.dynamodb.responses import DynamoHandler
+    from moto.iam.access_control import IAMRequestBase
     from moto.sns.responses import SNSResponse
+    from moto.sqs.responses import SQSResponse
     from moto.ssm.responses import SimpleSystemManagerResponse
 
     def param(response, name):
         values = response.querystring.get(name)
         if values:
             return values[0]
+        body = response.body
         try:
-            return json.loads(response.body or "{}").get(name)
+            return (body if isinstance(body, dict) else json.loads(body or "{}")).get(name)
         except Exception:
             return None
 
-    def arn(response, service, resource):
-        return f"arn:aws:{service}:{response.region}:{response.current_account}:{resource}"
+    def arn(response, service, resource, account=None):
+        account = account or response.current_account
+        return f"arn:aws:{service}:{response.region}:{account}:{resource}"
 
     def sns_resource(self):
         return param(self, "TopicArn") or param(self, "TargetArn") or "*"
@@ -85,9 +92,65 @@ if os.environ.get("MOTO_IAM_RESOURCES"):
         name = param(self, "Name") or param(self, "Path")
         return arn(self, "ssm", f"parameter/{name.lstrip('/')}") if name else "*"
 
+    sqs_queue_resource = SQSResponse._determine_resource
+    def sqs_resource(self):
+        # GetQueueUrl names its queue by QueueName, not QueueUrl.
+        resource = sqs_queue_resource(self)
+        name = param(self, "QueueName")
+        if resource == "*" and name:
+            return arn(self, "sqs", name, param(self, "QueueOwnerAWSAccountId"))
+        return resource
+
     SNSResponse._determine_resource = sns_resource
     DynamoHandler._determine_resource = dynamodb_resource
     SimpleSystemManagerResponse._determine_resource = ssm_resource
+    SQSResponse._determine_resource = sqs_resource
+
+    # AWS authorises a batch call with its single action's permission; moto asks for the batch
+    # action itself. And with MOTO_IAM_AUDIT, one JSON line per decision: who, what, on what.
+    SINGLE = {
+        "sqs:SendMessageBatch": "sqs:SendMessage",
+        "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+        "sns:PublishBatch": "sns:Publish",
+    }
+    check_action_permitted = IAMRequestBase.check_action_permitted
+    def audited_check(self, resource):
+        self._action = SINGLE.get(self._action, self._action)
+        allowed = False
+        try:
+            check_action_permitted(self, resource)
+            allowed = True
+        finally:
+            audit = os.environ.get("MOTO_IAM_AUDIT")
+            if audit:
+                with open(audit, "a") as out:
+                    decision = {"principal": self._access_key.arn, "action": self._action,
+                                "resource": resource, "allowed": allowed}
+                    out.write(json.dumps(decision) + "\\n")
+    IAMRequestBase.check_action_permitted = audited_check
+
+    # A refusal of a JSON-protocol call (SQS, DynamoDB, SSM) comes back in IAM's XML, which the
+    # SDK cannot parse (a SyntaxError instead of the error AWS sends): answer in JSON, as AWS does.
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.exceptions import JsonRESTError, _RESTError
+    JSON_CODES = {
+        "AccessDenied": "AccessDeniedException",
+        "InvalidClientTokenId": "UnrecognizedClientException",
+        "SignatureDoesNotMatch": "InvalidSignatureException",
+    }
+    authenticate = ActionAuthenticatorMixin._authenticate_and_authorize_action
+    def authenticate_in_protocol(self, *args, **kwargs):
+        try:
+            return authenticate(self, *args, **kwargs)
+        except _RESTError as error:
+            json_request = "amz-json" in (self.headers.get("Content-Type") or "")
+            if not json_request or error.error_type not in JSON_CODES:
+                raise
+            refusal = JsonRESTError(JSON_CODES[error.error_type], error.message)
+            refusal.code = error.code
+            raise refusal
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_in_protocol
 
 server.main(sys.argv[1:])
 `;
@@ -108,14 +171,14 @@ export interface MotoServer {
 
 /**
  * moto server on a free 127.0.0.1 port, serving one request at a time, healthy when this
- * resolves; stopped with stop() or when this process exits. `iam`: resolve the resources of SNS,
- * DynamoDB and SSM actions for IAM checks (enforcement itself starts with /moto-api/reset-auth).
+ * resolves; stopped with stop() or when this process exits. `iam`: IAM checks as AWS makes them,
+ * each decision appended to `iam.audit` (enforcement itself starts with /moto-api/reset-auth).
  */
 export async function startMotoServer({
-  iam = false,
+  iam,
   log: logLine = console.log,
 }: {
-  iam?: boolean;
+  iam?: { audit?: string };
   log?: (line: string) => void;
 } = {}): Promise<MotoServer> {
   const { isHealthy } = await import('./emulator/emulator.ts'); // its AWS SDK only past --help
@@ -128,7 +191,10 @@ export async function startMotoServer({
     ['-c', LAUNCHER, '-H', '127.0.0.1', '-p', String(port)],
     {
       stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')],
-      env: { ...process.env, ...(iam ? { MOTO_IAM_RESOURCES: '1' } : {}) },
+      env: {
+        ...process.env,
+        ...(iam ? { MOTO_IAM_RESOURCES: '1', MOTO_IAM_AUDIT: iam.audit ?? '' } : {}),
+      },
     },
   );
   const stop = () => {

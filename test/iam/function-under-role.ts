@@ -1,0 +1,132 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { vi } from 'vitest';
+import { lambdaContext, sqsEvent } from '../support/lambda.ts';
+import type { Credentials, IamStack } from './deploy.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+// Variables set for the function that ran last, removed before the next one runs.
+let applied: string[] = [];
+
+function applyEnvironment(environment: Record<string, string>) {
+  for (const name of applied) delete process.env[name];
+  Object.assign(process.env, environment);
+  applied = Object.keys(environment);
+}
+
+export interface FunctionUnderRole {
+  id: string;
+  role: string;
+  credentials: Credentials;
+  /** Call the handler as Lambda would, with this function's environment and role. */
+  invoke<R = unknown>(event: unknown, context?: Context): Promise<R>;
+}
+
+/**
+ * A function's real handler, imported afresh (its own AWS clients, config and caches) with the
+ * environment Lambda would give it: the template's variables, its role's credentials and the
+ * emulator's endpoint. Handlers run one at a time, each under its own role.
+ */
+export async function functionUnderRole(
+  stack: IamStack,
+  id: string,
+  overrides: Record<string, string> = {},
+): Promise<FunctionUnderRole> {
+  const fn = stack.functions[id];
+  if (!fn) throw new Error(`No function ${id} in the packaged template`);
+  const { NODE_OPTIONS: _, ...variables } = fn.environment; // for the Lambda runtime, not us
+  const environment = {
+    ...variables,
+    ...overrides,
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    AWS_ENDPOINT_URL: stack.endpoint,
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: fn.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: fn.credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: fn.credentials.sessionToken ?? '',
+  };
+  const [file, exportName] = [
+    fn.handler.slice(0, fn.handler.lastIndexOf('.')),
+    fn.handler.slice(fn.handler.lastIndexOf('.') + 1),
+  ];
+  applyEnvironment(environment);
+  vi.resetModules();
+  const module = await import(path.join(root, `${file}.ts`));
+  const handler = module[exportName] as (event: unknown, context: Context) => Promise<unknown>;
+  if (typeof handler !== 'function') throw new Error(`${fn.handler} exports no handler`);
+  return {
+    id,
+    role: fn.role,
+    credentials: fn.credentials,
+    invoke: async <R>(event: unknown, context = lambdaContext(id)) => {
+      applyEnvironment(environment);
+      return (await handler(event, context)) as R;
+    },
+  };
+}
+
+/** An AWS client config for these credentials against the stack's emulator. */
+export const clientConfig = (stack: IamStack, credentials: Credentials = stack.admin) => ({
+  endpoint: stack.endpoint,
+  region: stack.region,
+  credentials,
+});
+
+/**
+ * What Lambda's SQS event source does, under the function's role: check the queue, receive until
+ * `count` messages arrived (or the deadline), invoke the handler with them, delete those it did
+ * not report failed. Failed ones stay and come back after their visibility timeout.
+ */
+export async function pollOnce(
+  stack: IamStack,
+  fn: FunctionUnderRole,
+  queueId: string,
+  { count = 1, deadlineMs = 15_000 } = {},
+) {
+  const sqs = new SQSClient(clientConfig(stack, fn.credentials));
+  const queue = {
+    url: stack.refs[queueId] as string,
+    arn: stack.attributes[queueId]?.Arn as string,
+  };
+  await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['VisibilityTimeout'] }),
+  );
+  const messages: Message[] = [];
+  const deadline = Date.now() + deadlineMs;
+  while (messages.length < count && Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    messages.push(...Messages);
+  }
+  const event: SQSEvent = sqsEvent(messages, queue);
+  const response = await fn.invoke<SQSBatchResponse>(event);
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
+  for (let i = 0; i < done.length; i += 10) {
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: done
+          .slice(i, i + 10)
+          .map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+  }
+  return { messages, response };
+}
