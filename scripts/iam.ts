@@ -25,6 +25,13 @@ actions beside the actions its function used.
 } as const;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Calls no in-process handler makes, so no test here can see them.
+const unseen = (action: string) =>
+  action.startsWith('logs:')
+    ? ' (made by the Lambda service, not the handler)'
+    : action.startsWith('kms:')
+      ? " (made by SNS/SSM on the caller's behalf; moto makes none)"
+      : '';
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 interface Decision {
@@ -101,7 +108,9 @@ async function main(): Promise<number> {
         .map((f) => f.id.replace(/LambdaFunction$/, ''));
       console.log(`${role} (${functions.join(', ')})`);
       for (const action of allowedActions(template, role))
-        console.log(`  ${used.includes(action) ? 'used  ' : 'unused'}  ${action}`);
+        console.log(
+          `  ${used.includes(action) ? 'used  ' : 'unused'}  ${action}${used.includes(action) ? '' : unseen(action)}`,
+        );
       for (const action of refused) console.log(`  DENIED  ${action} (the function needed it)`);
       const keys = conditionKeys(template, role);
       if (keys.length) console.log(`  conditions moto does not evaluate: ${keys.join(', ')}`);

@@ -145,24 +145,54 @@ describe('the calculation flow, each function under its own role (moto enforcing
     expect(verified).toMatchObject({ type: 'calculation.completed', data: { calculationId } });
   });
 
-  it('dead-letters a malformed message with the worker role (sqs:SendMessage on its DLQ only)', async () => {
-    const body = `not a CloudEvent ${randomUUID()}`;
-    await admin.sqs.send(
-      new SendMessageCommand({ QueueUrl: stack.refs.CalculatorQueue, MessageBody: body }),
-    );
-    const { messages, response } = await pollOnce(stack, calculatorWorker, 'CalculatorQueue');
-    expect(messages.map((m) => m.Body)).toEqual([body]);
-    expect(response.batchItemFailures).toEqual([]);
-    const { Messages = [] } = await admin.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: stack.refs.CalculatorDeadLetterQueue,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    const dead = Messages.find((m) => m.Body === body);
-    expect(dead?.MessageAttributes?.['failure.consumer']?.StringValue).toBe('calculator');
+  it.each([
+    ['calculator', () => calculatorWorker],
+    ['storage', () => storageWorker],
+    ['notifier', () => notifierWorker],
+  ])(
+    '%s worker dead-letters a malformed message under its role (sqs:SendMessage on its own DLQ)',
+    async (name, worker) => {
+      const Name = `${name[0]?.toUpperCase()}${name.slice(1)}`;
+      const body = `not a CloudEvent ${randomUUID()}`;
+      await admin.sqs.send(
+        new SendMessageCommand({ QueueUrl: stack.refs[`${Name}Queue`], MessageBody: body }),
+      );
+      const { messages, response } = await pollOnce(stack, worker(), `${Name}Queue`);
+      expect(messages.map((m) => m.Body)).toEqual([body]);
+      expect(response.batchItemFailures).toEqual([]);
+      const { Messages = [] } = await admin.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: stack.refs[`${Name}DeadLetterQueue`],
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const dead = Messages.find((m) => m.Body === body);
+      expect(dead?.MessageAttributes?.['failure.consumer']?.StringValue).toBe(name);
+    },
+  );
+
+  it('releases the idempotency record of a refused POST (dynamodb:DeleteItem): the key works again', async () => {
+    const key = randomUUID();
+    const post = (a: string) =>
+      calculatorApi.invoke<APIGatewayProxyStructuredResultV2>(
+        http('POST', '/calculations', {
+          body: { operation: 'add', a, b: '1' },
+          headers: { 'idempotency-key': key },
+        }),
+      );
+    const refused = await post('not a number');
+    expect(refused.statusCode, refused.body).toBeGreaterThanOrEqual(400);
+    expect(refused.statusCode, refused.body).toBeLessThan(500);
+    const accepted = await post('1');
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    // Carried through, so no message of it is left for the next test.
+    expect((await pollOnce(stack, calculatorWorker, 'CalculatorQueue')).messages).toHaveLength(1);
+    expect(
+      (await pollOnce(stack, storageWorker, 'StorageQueue', { count: 2 })).messages,
+    ).toHaveLength(2);
+    expect((await pollOnce(stack, notifierWorker, 'NotifierQueue')).messages).toHaveLength(1);
   });
 
   it('retries a webhook its target refused with 503: visibility backoff and the delivery record released under the notifier role', async () => {
