@@ -483,6 +483,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     );
 
     // ── Dead letters: poison stays, the rest is redriven through a flaky SQS ────────────────
+    /** This run's poison (by its marker); any letter with a contract code is poison's kind too. */
     const isPoison = (l: DeadLetter) =>
       l.body.includes(`chaos-poison-${runId}-`) ||
       CONTRACT_CODES.has(l.code as ContractViolationCode);
@@ -506,7 +507,14 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const flakySqs = new SQSClient({ endpoint: redriveProxy.url, maxAttempts: 1 });
     let redriven = 0;
     const redriveErrors = new Set<string>();
-    const movable = (l: DeadLetter) => !isPoison(l) && !isPermanent(l);
+    /**
+     * What the operator redrives: everything but letters refused for good (a contract code, a
+     * PermanentError). A letter without a reason — moved by SQS after crashes or timeouts on
+     * every receive — is redriven even when it is poison: the consumer then gives it its reason.
+     */
+    const movable = (l: DeadLetter) =>
+      l.code === NO_REASON ||
+      (!CONTRACT_CODES.has(l.code as ContractViolationCode) && !isPermanent(l));
     /** Letters a DLQ holds for the redrive: the visible ones it would move, and any hidden. */
     const waitingIn = async (dlqUrl: string) => {
       const { hidden } = await pending(dlqUrl);
