@@ -19,6 +19,7 @@ const EXAMPLE_FILES = [
   'test/e2e/calculations.test.ts',
   'test/e2e/webhook-targets.test.ts', // the notifier's webhooks
   'test/integration/calculation-store.test.ts',
+  'test/iam/scenarios.test.ts', // the calculation flow under each function's role
   'scripts/demo.ts',
   'scripts/remove-examples.test.ts', // it checks the removal of these very examples
   'scripts/chaos/scenarios/calculations.ts', // the chaos run's calculation oracle
