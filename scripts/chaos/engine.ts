@@ -73,10 +73,10 @@ export interface ChaosOptions {
 export const defaultChaosOptions: ChaosOptions = {
   events: 300,
   duplicates: 0.1,
-  poison: 0.02,
+  poison: 0.01,
   faults: 0.2,
-  crashRate: 0.03,
-  hangRate: 0.003,
+  crashRate: 0.02,
+  hangRate: 0.001,
   outageSeconds: 10,
   concurrency: 16,
   stage: 'chaos',
