@@ -61,6 +61,31 @@ describe('serverless.yml → CloudFormation', () => {
     }
   });
 
+  it("separates the idempotency table per function: each role reaches only its own keys' prefix", () => {
+    const prefixes = ofType('AWS::IAM::Role').flatMap(([role, r]) =>
+      (r.Properties.Policies ?? [])
+        .flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement)
+        .filter(
+          (s: { Resource?: unknown }) =>
+            logicalId(s.Resource) === 'IdempotencyTable' ||
+            JSON.stringify(s.Resource ?? '').includes('IdempotencyTable'),
+        )
+        .map((s: { Condition?: Record<string, Record<string, string[]>> }) => {
+          const keys = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+          expect(keys, `${role} reaches the whole idempotency table`).toHaveLength(1);
+          return keys?.[0];
+        }),
+    );
+    expect(prefixes.length).toBeGreaterThan(0);
+    expect(new Set(prefixes).size, `shared prefixes: ${prefixes}`).toBe(prefixes.length);
+    // A consumer's keyPrefix is its name; that it matches its entry is checked below.
+    const { custom } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
+      custom: { consumers: Record<string, ConsumerEntry> };
+    };
+    for (const [name, entry] of Object.entries(custom.consumers ?? {}))
+      if (entry.idempotency !== 'handler') expect(prefixes).toContain(`${name}#*`);
+  });
+
   it('grants no SNS, SQS or DynamoDB action on a "*" resource', () => {
     for (const [name, role] of ofType('AWS::IAM::Role')) {
       for (const policy of role.Properties.Policies ?? []) {
@@ -235,6 +260,8 @@ describe('custom.consumers → one retry schedule per consumer', () => {
         const { handler } = await import(`./services/${name}/worker.ts`);
         const declared = custom.consumers[name]?.idempotency ?? 'table';
         expect(handler.consumer.idempotency, name).toBe(declared);
+        // Its records' keys start with this name: its role's dynamodb:LeadingKeys says so.
+        expect(handler.consumer.name, name).toBe(name);
         const role = resources[consumerIds(name).role] as Resource;
         const usesTable = JSON.stringify(role.Properties).includes('IdempotencyTable');
         const ownStatements = JSON.stringify(custom.consumers[name]?.statements ?? []);

@@ -166,6 +166,26 @@ function run(
   });
 }
 
+/** Where an emulator stage's notifier reads its webhook targets (serverless.yml says the same). */
+export const localWebhookTargetsName = (stage = 'local') =>
+  `/${serviceName()}/${stage}/webhook-targets`;
+
+/** Set an emulator stage's webhook targets (a JSON list of {name, url} in SSM, as on AWS). */
+export async function putLocalWebhookTargets(
+  stage: string,
+  targets: Array<{ name: string; url: string }>,
+): Promise<void> {
+  applyLocalAwsEnv();
+  await new SSMClient({}).send(
+    new PutParameterCommand({
+      Name: localWebhookTargetsName(stage),
+      Value: JSON.stringify(targets),
+      Type: 'String',
+      Overwrite: true,
+    }),
+  );
+}
+
 export interface LocalDeployOptions {
   quiet?: boolean;
   /** An emulator stage: `local` (default), or `chaos` for the fault-injection run. */
@@ -193,11 +213,8 @@ export async function deployLocalStack({
   await startEmulator((line) => quiet || console.log(line));
   applyLocalAwsEnv();
   await localWebhookSecret(stage); // created if this emulator has none yet, never replaced
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...localAwsEnv(),
-    WEBHOOK_TARGETS: JSON.stringify([{ name: LOCAL_WEBHOOK.name, url: webhookUrl }]),
-  };
+  await putLocalWebhookTargets(stage, [{ name: LOCAL_WEBHOOK.name, url: webhookUrl }]);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...localAwsEnv() };
   if (functionsAwsEndpoint) env.LOCAL_FUNCTIONS_AWS_ENDPOINT = functionsAwsEndpoint;
   else delete env.LOCAL_FUNCTIONS_AWS_ENDPOINT;
   const serverless = path.join(root, 'node_modules', '.bin', 'serverless');

@@ -93,6 +93,18 @@ export function consumerIds(name: string) {
   };
 }
 
+/**
+ * The idempotency table, limited to the records whose keys start with `prefix#` — Powertools'
+ * key is `<keyPrefix>#<hash>`, and a consumer's keyPrefix is its name — so no function reads or
+ * overwrites another's records in the shared table.
+ */
+export function ownIdempotencyRecords(statement: Json, prefix: string): Json {
+  return {
+    ...(statement as object),
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}#*`] } },
+  };
+}
+
 /** The function (for `functions`) and the resources and outputs of one consumer. */
 export function describeConsumer(name: string, entry: ConsumerEntry, input: ConsumerInput) {
   const ids = consumerIds(name);
@@ -128,7 +140,9 @@ export function describeConsumer(name: string, entry: ConsumerEntry, input: Cons
           input.iam.publishToEncryptedTopic,
         ]
       : []),
-    ...(entry.idempotency === 'handler' ? [] : [input.iam.useIdempotencyTable]),
+    ...(entry.idempotency === 'handler'
+      ? []
+      : [ownIdempotencyRecords(input.iam.useIdempotencyTable, name)]),
     ...(entry.statements ?? []),
   ];
 
@@ -362,7 +376,9 @@ function addConsumers(serverless: Serverless): void {
     httpApi: functions.some(([, fn]) => fn.events?.some((e) => 'httpApi' in e))
       ? 'HttpApi'
       : undefined,
-    webhooks: consumers.some(([, entry]) => entry.environment?.WEBHOOK_TARGETS !== undefined),
+    webhooks: consumers.some(
+      ([, entry]) => entry.environment?.WEBHOOK_TARGETS_PARAMETER !== undefined,
+    ),
   });
   service.resources.Resources.Dashboard = {
     Type: 'AWS::CloudWatch::Dashboard',

@@ -38,14 +38,15 @@ const WebhookTargets = z
   })
   .pipe(z.array(WebhookTarget));
 
-export const notifierConfig = (env: NodeJS.ProcessEnv = process.env) => {
-  const config = loadConfig(
+export const notifierConfig = (env: NodeJS.ProcessEnv = process.env) =>
+  loadConfig(
     {
       ...consumerConfigShape,
       ...publisherConfigShape,
       /** Its deliveries keep idempotency records, one per (target, event). */
       IDEMPOTENCY_TABLE: z.string().min(1),
-      WEBHOOK_TARGETS: WebhookTargets,
+      /** SSM parameter holding the targets: a JSON list of {name, url} (parseWebhookTargets). */
+      WEBHOOK_TARGETS_PARAMETER: z.string().startsWith('/'),
       /** SSM path holding one SecureString per target: `<path><name>` = Standard Webhooks secret. */
       WEBHOOK_SECRETS_PATH: z.string().startsWith('/').endsWith('/'),
       WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
@@ -54,11 +55,27 @@ export const notifierConfig = (env: NodeJS.ProcessEnv = process.env) => {
     },
     env,
   );
-  const insecure = config.WEBHOOK_TARGETS.filter((t) => new URL(t.url).protocol !== 'https:');
-  if (insecure.length && !config.WEBHOOK_ALLOW_HTTP) {
+
+/**
+ * The stage's targets from the text of its SSM parameter: https only unless `allowHttp`, no
+ * credentials in a URL. A ConfigError names the parameter and what is wrong, never a URL.
+ */
+export function parseWebhookTargets(
+  text: string,
+  { parameter, allowHttp }: { parameter: string; allowHttp: boolean },
+): WebhookTarget[] {
+  const result = WebhookTargets.safeParse(text);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigError(`Invalid webhook targets in SSM parameter ${parameter} (${problems})`);
+  }
+  const insecure = result.data.filter((t) => new URL(t.url).protocol !== 'https:');
+  if (insecure.length && !allowHttp) {
     throw new ConfigError(
-      `Invalid configuration: environment variable WEBHOOK_TARGETS (${insecure.map((t) => `"${t.name}"`).join(', ')} not https: plain http is for the emulator stages only)`,
+      `Invalid webhook targets in SSM parameter ${parameter} (${insecure.map((t) => `"${t.name}"`).join(', ')} not https: plain http is for the emulator stages only)`,
     );
   }
-  return config;
-};
+  return result.data;
+}

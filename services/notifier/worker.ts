@@ -8,7 +8,7 @@ import { PermanentError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { publishCounts } from '../../shared/metrics.ts';
 import { createPublisher } from '../../shared/publisher.ts';
-import { notifierConfig, type WebhookTarget } from './config.ts';
+import { notifierConfig, parseWebhookTargets, type WebhookTarget } from './config.ts';
 import { deliverWebhook, WebhookUnavailableError } from './deliver-webhook.ts';
 
 const config = notifierConfig();
@@ -17,7 +17,7 @@ const publisher = createPublisher({
   topicArn: config.EVENTS_TOPIC_ARN,
   source: config.SERVICE_NAME,
 });
-const secrets = new SSMProvider({ awsSdkV3Client: ssmClient() });
+const ssm = new SSMProvider({ awsSdkV3Client: ssmClient() });
 
 type Outcome = EventOf<'calculation.completed' | 'calculation.failed'>;
 
@@ -29,9 +29,28 @@ interface Notification {
   event: Outcome;
 }
 
+/** The stage's webhook targets, from SSM (cached 5 minutes, like the secrets). */
+async function targets(): Promise<WebhookTarget[]> {
+  let text: string | undefined;
+  try {
+    text = await ssm.get(config.WEBHOOK_TARGETS_PARAMETER, { maxAge: 300 });
+  } catch (error) {
+    // A stage nobody gave targets to notifies nobody (as with an empty list), and says so.
+    const names = [(error as Error).name, ((error as Error).cause as Error | undefined)?.name];
+    if (!names.includes('ParameterNotFound')) throw error;
+    logger.warn('No webhook targets: the SSM parameter does not exist', {
+      parameter: config.WEBHOOK_TARGETS_PARAMETER,
+    });
+  }
+  return parseWebhookTargets(text ?? '[]', {
+    parameter: config.WEBHOOK_TARGETS_PARAMETER,
+    allowHttp: config.WEBHOOK_ALLOW_HTTP,
+  });
+}
+
 /** The target's secrets: its SecureString holds the current one, then, during a rotation, the previous one. */
 async function secretsOf(target: WebhookTarget): Promise<string[]> {
-  const value = await secrets.get(`${config.WEBHOOK_SECRETS_PATH}${target.name}`, {
+  const value = await ssm.get(`${config.WEBHOOK_SECRETS_PATH}${target.name}`, {
     decrypt: true,
     maxAge: 300,
   });
@@ -105,7 +124,7 @@ export const handler = createConsumer({
     // delivered are not called again when the record is retried for the rest (deliverOnce).
     const failed: Array<{ target: string; error: Error }> = [];
     const gone: string[] = [];
-    for (const target of config.WEBHOOK_TARGETS) {
+    for (const target of await targets()) {
       // Not enough time for one more delivery: retry the record rather than be killed mid-way.
       if (context.getRemainingTimeInMillis() < config.WEBHOOK_TIMEOUT_MS + TIME_MARGIN_MS) {
         failed.push({ target: target.name, error: new Error('no time left in this invocation') });

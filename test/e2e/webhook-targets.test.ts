@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localWebhookSecret, stackOutputs } from '../../scripts/local/stack.ts';
+import {
+  localWebhookSecret,
+  putLocalWebhookTargets,
+  stackOutputs,
+} from '../../scripts/local/stack.ts';
 import { startWebhookReceiver } from '../../scripts/local/webhook-receiver.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { eventually } from '../support/poll.ts';
@@ -25,12 +29,11 @@ beforeAll(async () => {
     respond: () => 404,
   });
   up = await startWebhookReceiver({ secret: await localWebhookSecret(STAGE, 'up') });
-  process.env.WEBHOOK_TARGETS = JSON.stringify([
+  await putLocalWebhookTargets(STAGE, [
     { name: 'down', url: down.url },
     { name: 'up', url: up.url },
   ]);
   const deploy = fork.run('serverless', ['deploy', '--stage', STAGE]);
-  delete process.env.WEBHOOK_TARGETS;
   expect(deploy.status, deploy.stdout + deploy.stderr).toBe(0);
   topicArn = (await stackOutputs(STAGE)).eventsTopicArn;
 }, 300_000);

@@ -63,8 +63,14 @@ beforeAll(async () => {
       Value: secret,
     }),
   );
+  await admin.ssm.send(
+    new PutParameterCommand({
+      Name: notifier?.environment.WEBHOOK_TARGETS_PARAMETER,
+      Type: 'String',
+      Value: JSON.stringify([{ name: target, url: `http://127.0.0.1:${port}/hooks` }]),
+    }),
+  );
   notifierWorker = await functionUnderRole(stack, 'NotifierWorkerLambdaFunction', {
-    WEBHOOK_TARGETS: JSON.stringify([{ name: target, url: `http://127.0.0.1:${port}/hooks` }]),
     WEBHOOK_ALLOW_HTTP: 'true', // the local receiver is plain http, as on the emulator stages
   });
 });

@@ -7,7 +7,7 @@ export const WORKER_ENV = {
   DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
   IDEMPOTENCY_TABLE: 'idempotency',
   CALCULATIONS_TABLE: 'calculations',
-  WEBHOOK_TARGETS: '[]',
+  WEBHOOK_TARGETS_PARAMETER: '/test/webhook-targets',
   WEBHOOK_SECRETS_PATH: '/test/webhooks/',
 };
 
