@@ -50,9 +50,10 @@ describe('retryDelaySeconds', () => {
 
 describe('nextDelaySeconds', () => {
   const bounds = { base: 10, max: 60 };
-  it('jitters the backoff between its half and its whole', () => {
-    expect(nextDelaySeconds(new Error('x'), 3, { ...bounds, random: () => 0 })).toBe(20);
-    expect(nextDelaySeconds(new Error('x'), 3, { ...bounds, random: () => 0.999 })).toBe(40);
+  it('jitters above the backoff, up to half of it again, never past the cap', () => {
+    expect(nextDelaySeconds(new Error('x'), 2, { ...bounds, random: () => 0 })).toBe(20);
+    expect(nextDelaySeconds(new Error('x'), 2, { ...bounds, random: () => 0.999 })).toBe(30);
+    expect(nextDelaySeconds(new Error('x'), 3, { ...bounds, random: () => 0.999 })).toBe(60);
   });
 
   it.each([
@@ -76,7 +77,7 @@ describe('retryBackoff', () => {
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input).toEqual({
       QueueUrl: queueUrl,
       ReceiptHandle: 'rh-1',
-      VisibilityTimeout: 15, // attempt 2: 20 s backoff, jittered within [10, 20]
+      VisibilityTimeout: 25, // attempt 2: 20 s backoff, jittered within [20, 30]
     });
   });
 

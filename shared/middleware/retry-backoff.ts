@@ -26,8 +26,9 @@ export const retryDelaySeconds = (attempt: number, base: number, max: number): n
 
 /**
  * The delay before the next receive: the failure's own hint (RetryLaterError, e.g. a webhook's
- * Retry-After) kept within [base, max], or the backoff with "equal jitter" — half fixed, half
- * random — so records that failed together (a receiver's outage) do not come back together.
+ * Retry-After) kept within [base, max], or the backoff plus up to half of it again (capped at
+ * max), so records that failed together (a receiver's outage) do not come back together. Jitter
+ * only adds: a schedule never ends sooner than its backoffs add up to.
  */
 export function nextDelaySeconds(
   error: unknown,
@@ -37,7 +38,7 @@ export function nextDelaySeconds(
   if (error instanceof RetryLaterError && error.retryAfterSeconds !== undefined)
     return Math.ceil(Math.min(max, Math.max(base, error.retryAfterSeconds)));
   const backoff = retryDelaySeconds(attempt, base, max);
-  return Math.ceil(backoff / 2 + random() * (backoff / 2));
+  return Math.ceil(Math.min(max, backoff * (1 + random() / 2)));
 }
 
 const queueUrls = new Map<string, Promise<string | undefined>>();
