@@ -10,7 +10,11 @@ const base = (actions: Json) => ({
   AlarmActions: actions,
 });
 
-/** The logical id the framework gives a function (`calculatorApi` → `CalculatorApiLambdaFunction`). */
+/**
+ * The logical id the framework gives a function named in camelCase, as every generated consumer
+ * is (`calculatorWorker` → `CalculatorWorkerLambdaFunction`); other names go through the
+ * framework's own naming (the http-api plugin).
+ */
 export const functionLogicalId = (functionName: string) =>
   `${functionName.charAt(0).toUpperCase()}${functionName.slice(1)}LambdaFunction`;
 
@@ -41,7 +45,13 @@ export function oldestMessageAlarm(o: {
  * A function failed (threw, timed out, ran out of memory). A consumer reports a record's failure
  * as a batch item failure, not an error, so for a worker this counts crashes only.
  */
-export function functionErrorsAlarm(o: { name: string; functionName: string; actions: Json }) {
+export function functionErrorsAlarm(o: {
+  name: string;
+  functionName: string;
+  /** The function's logical id in the template (the framework's naming decides it). */
+  functionId?: string;
+  actions: Json;
+}) {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
@@ -50,7 +60,9 @@ export function functionErrorsAlarm(o: { name: string; functionName: string; act
       AlarmDescription: `${o.functionName} failed (an error, a timeout or out of memory)`,
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(o.functionName) } }],
+      Dimensions: [
+        { Name: 'FunctionName', Value: { Ref: o.functionId ?? functionLogicalId(o.functionName) } },
+      ],
       Statistic: 'Sum',
       Period: 300,
       Threshold: 0,

@@ -1,5 +1,14 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { addAlarms, addJwtAuthorizer, requireAuthentication, throttleStage } from './http-api.ts';
+import {
+  addAlarms,
+  addJwtAuthorizer,
+  type Naming,
+  requireAuthentication,
+  throttleStage,
+} from './http-api.ts';
+
+const require = createRequire(import.meta.url);
 
 const service = (httpApi: object, resources: Record<string, object> = {}) => ({
   service: 'shop',
@@ -8,6 +17,7 @@ const service = (httpApi: object, resources: Record<string, object> = {}) => ({
   functions: {
     api: { events: [{ httpApi: { method: 'POST', path: '/orders' } }, { sqs: 'arn' }] },
     reader: { events: [{ httpApi: 'GET /orders/{id}' }] },
+    'list-orders': { events: [{ httpApi: 'GET /orders' }] },
   },
 });
 
@@ -56,9 +66,11 @@ describe('custom.httpApi', () => {
   });
 
   it("alarms on the API's 5xx and on each HTTP function's errors, and on nothing without an API", () => {
-    expect(addAlarms(service({}))).toBe(false);
+    // The framework's own naming (osls), so a name with - or _ gets the ids it will really have.
+    const naming = require('osls/lib/plugins/aws/lib/naming.js') as Naming;
+    expect(addAlarms(service({}), naming)).toBe(false);
     const s = service({}, { HttpApi: {} });
-    expect(addAlarms(s)).toBe(true);
+    expect(addAlarms(s, naming)).toBe(true);
     const resources = s.provider.compiledCloudFormationTemplate.Resources as Record<
       string,
       { Properties: Record<string, unknown> }
@@ -67,8 +79,12 @@ describe('custom.httpApi', () => {
       'ApiErrorsAlarm',
       'HttpApi',
       'HttpApi5xxAlarm',
+      'ListDashordersErrorsAlarm',
       'ReaderErrorsAlarm',
     ]);
+    expect(resources.ListDashordersErrorsAlarm?.Properties).toMatchObject({
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ListDashordersLambdaFunction' } }],
+    });
     expect(resources.HttpApi5xxAlarm?.Properties).toMatchObject({
       MetricName: '5xx',
       Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }],

@@ -20,6 +20,7 @@ type HttpApiEvent = { httpApi?: Record<string, unknown> | string };
 interface Serverless {
   /** The framework's user error: printed as its message alone, no stack. */
   classes: { Error: new (message: string) => Error };
+  getProvider(name: 'aws'): { naming: Naming };
   configSchemaHandler: { defineCustomProperties(schema: object): void };
   service: {
     service: string;
@@ -110,8 +111,14 @@ export function throttleStage(service: Serverless['service']): boolean {
   return true;
 }
 
+/** How the framework names a function's resources (provider.naming). */
+export interface Naming {
+  getLambdaLogicalId(functionName: string): string;
+  getNormalizedFunctionName(functionName: string): string;
+}
+
 /** Alarms on the API's 5xx and on each HTTP function's errors, if the template has an API. */
-export function addAlarms(service: Serverless['service']): boolean {
+export function addAlarms(service: Serverless['service'], naming: Naming): boolean {
   const resources = service.provider.compiledCloudFormationTemplate.Resources;
   const actions = service.custom?.alarmActions;
   if (!resources.HttpApi || !actions) return false;
@@ -123,8 +130,14 @@ export function addAlarms(service: Serverless['service']): boolean {
   });
   for (const [functionName, fn] of Object.entries(service.functions ?? {})) {
     if (!fn.events?.some((event) => event.httpApi)) continue;
-    const alarm = functionErrorsAlarm({ name: `${prefix}-${functionName}`, functionName, actions });
-    resources[`${functionName.charAt(0).toUpperCase()}${functionName.slice(1)}ErrorsAlarm`] = alarm;
+    resources[`${naming.getNormalizedFunctionName(functionName)}ErrorsAlarm`] = functionErrorsAlarm(
+      {
+        name: `${prefix}-${functionName}`,
+        functionName,
+        functionId: naming.getLambdaLogicalId(functionName),
+        actions,
+      },
+    );
   }
   return true;
 }
@@ -160,16 +173,19 @@ export default class HttpApi {
     serverless.configSchemaHandler.defineCustomProperties({ properties: { httpApi: schema } });
     this.hooks = {
       initialize: () => {
+        addJwtAuthorizer(serverless.service);
+      },
+      // Packaging (and so deploying) only: `serverless remove` or `info` of such a stage still work.
+      'before:package:initialize': () => {
         try {
           requireAuthentication(serverless.service);
         } catch (error) {
           throw new serverless.classes.Error((error as Error).message);
         }
-        addJwtAuthorizer(serverless.service);
       },
       'after:package:compileEvents': () => {
         throttleStage(serverless.service);
-        addAlarms(serverless.service);
+        addAlarms(serverless.service, serverless.getProvider('aws').naming);
       },
     };
   }
