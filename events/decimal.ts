@@ -75,7 +75,14 @@ export const DecimalString = z
   })
   .transform((input, ctx) => {
     const text = typeof input === 'number' ? String(input) : input.trim();
-    if (text.length > MAX_TEXT_LENGTH || !DECIMAL_TEXT.test(text)) {
+    if (text.length > MAX_TEXT_LENGTH) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${preview(text)}" is longer than a decimal may be written (${MAX_TEXT_LENGTH} characters)`,
+      });
+      return z.NEVER;
+    }
+    if (!DECIMAL_TEXT.test(text)) {
       ctx.addIssue({ code: 'custom', message: `"${preview(text)}" is not a decimal number` });
       return z.NEVER;
     }

@@ -40,7 +40,18 @@ interface Run {
 
 function run(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const { DEBUG: _debug, ...env } = process.env; // DEBUG=1 makes runMain print stacks
+    // DEBUG=1 makes runMain print stacks. No AWS identity of the developer's reaches the
+    // scripts: a fork's script that works before reading its flags would touch nothing real —
+    // its AWS calls go to a closed local port with dummy credentials.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => name !== 'DEBUG' && !name.startsWith('AWS_')),
+    );
+    Object.assign(env, {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'none',
+      AWS_SECRET_ACCESS_KEY: 'none',
+      AWS_REGION: 'us-east-1',
+    });
     // As `npm run` does: the project's own node (Node 24) first on PATH for tsx's shebang.
     env.PATH = `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${env.PATH ?? ''}`;
     const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), args, {

@@ -129,15 +129,18 @@ export function createCalculationStore(tableName: string) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // The record already holds a final outcome (a duplicate or a late loser: nothing to do),
       // or other operands (another calculation under the same id: never merged into it).
-      const record = await get(data.calculationId);
+      const record = await get(data.calculationId, { consistent: true });
       if (record && !sameOperands(record, data)) throw conflict(event);
       return false;
     }
   }
 
-  async function get(calculationId: string): Promise<CalculationRecord | undefined> {
+  async function get(
+    calculationId: string,
+    { consistent = false } = {},
+  ): Promise<CalculationRecord | undefined> {
     const { Item } = await documentClient().send(
-      new GetCommand({ TableName: tableName, Key: { calculationId } }),
+      new GetCommand({ TableName: tableName, Key: { calculationId }, ConsistentRead: consistent }),
     );
     return Item as CalculationRecord | undefined;
   }
