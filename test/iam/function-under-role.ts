@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
@@ -9,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
-import { lambdaContext, sqsEvent } from '../support/lambda.ts';
+import { deleteHandled, lambdaContext, sqsEvent } from '../support/lambda.ts';
 import type { Credentials, IamStack } from './deploy.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -116,17 +115,6 @@ export async function pollOnce(
   }
   const event: SQSEvent = sqsEvent(messages, queue);
   const response = await fn.invoke<SQSBatchResponse>(event);
-  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-  const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
-  for (let i = 0; i < done.length; i += 10) {
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queue.url,
-        Entries: done
-          .slice(i, i + 10)
-          .map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle })),
-      }),
-    );
-  }
+  await deleteHandled(sqs, queue.url, messages, response); // under the function's role, as Lambda
   return { messages, response };
 }

@@ -1,4 +1,4 @@
-import { DeleteMessageBatchCommand, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sqsClient } from '../../shared/aws/clients.ts';
 import type { TestQueue } from './resources.ts';
@@ -65,17 +65,30 @@ export async function deliverOnce(
   const messages = await receiveMessages(queue.url, { count, visibilityTimeout, settleMs: 300 });
   const event = sqsEvent(messages, queue);
   const response = await handler(event, lambdaContext());
+  await deleteHandled(sqsClient(), queue.url, messages, response);
+  return { messages, response };
+}
+
+/**
+ * What Lambda's event source does after an invocation: delete the messages the handler did not
+ * report in `batchItemFailures` (those stay and come back after their visibility timeout).
+ */
+export async function deleteHandled(
+  sqs: Pick<SQSClient, 'send'>,
+  queueUrl: string,
+  messages: Message[],
+  response: SQSBatchResponse,
+): Promise<void> {
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
   for (let i = 0; i < done.length; i += 10) {
-    await sqsClient().send(
+    await sqs.send(
       new DeleteMessageBatchCommand({
-        QueueUrl: queue.url,
+        QueueUrl: queueUrl,
         Entries: done
           .slice(i, i + 10)
           .map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle })),
       }),
     );
   }
-  return { messages, response };
 }
