@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, runMain, UsageError } from './cli.ts';
+import { findPython } from './python-venv.ts';
 
 export const LOCALSTACK_VERSION = '4.10.0';
 
@@ -39,19 +40,6 @@ const testDir = path.join(root, 'test', 'integration');
 /** A test file that names DynamoDB (its SDK packages or the helper that creates tables). */
 const USES_DYNAMODB = /@aws-sdk\/(?:client|lib)-dynamodb|\bcreateTable\(/;
 
-/** The Pythons the pinned requirements were resolved for and tried with. */
-function findPython(): string | undefined {
-  for (const candidate of ['python3.11', 'python3.12', 'python3', 'python']) {
-    const res = spawnSync(
-      candidate,
-      ['-c', 'import sys; print(sys.version_info[:2] in [(3, 11), (3, 12)] or "")'],
-      { encoding: 'utf8' },
-    );
-    if (res.status === 0 && res.stdout.trim()) return candidate;
-  }
-  return undefined;
-}
-
 /**
  * Install the pinned closure (exact versions, hashes checked) on first use; a marker per
  * requirements file's content makes later runs free and a changed pin reinstall.
@@ -61,7 +49,8 @@ function ensureLocalStack(): string {
   const digest = createHash('sha256').update(readFileSync(requirements)).digest('hex');
   const marker = path.join(venv, `.installed-${digest.slice(0, 16)}`);
   if (existsSync(marker)) return bin;
-  const python = findPython();
+  // The Pythons the pinned requirements were resolved for and tried with.
+  const python = findPython({ only: [11, 12] });
   if (!python)
     throw new Error(
       `LocalStack ${LOCALSTACK_VERSION} needs Python 3.11 or 3.12; install one (python3.11 on PATH).`,

@@ -7,14 +7,19 @@ export class PythonMissingError extends Error {
   override name = 'PythonMissingError';
 }
 
-/** The first `python3`/`python` on PATH that is 3.10 or newer. */
-export function findPython(): string | undefined {
-  for (const candidate of ['python3', 'python']) {
-    const res = spawnSync(
-      candidate,
-      ['-c', 'import sys; print(sys.version_info >= (3, 10) and sys.version_info[:2] or "")'],
-      { encoding: 'utf8' },
-    );
+/**
+ * The first Python on PATH that is 3.10 or newer — or, with `only`, one of exactly these minor
+ * versions (pins resolved for them), trying `python3.<minor>` first.
+ */
+export function findPython({ only }: { only?: number[] } = {}): string | undefined {
+  const accepts = only
+    ? `sys.version_info[:2] in [${only.map((minor) => `(3, ${minor})`).join(', ')}]`
+    : 'sys.version_info >= (3, 10)';
+  const candidates = [...(only ?? []).map((minor) => `python3.${minor}`), 'python3', 'python'];
+  for (const candidate of candidates) {
+    const res = spawnSync(candidate, ['-c', `import sys; print(${accepts} or "")`], {
+      encoding: 'utf8',
+    });
     if (res.status === 0 && res.stdout.trim()) return candidate;
   }
   return undefined;
