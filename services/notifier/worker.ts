@@ -30,22 +30,36 @@ interface Notification {
 }
 
 /** The stage's webhook targets, from SSM (cached 5 minutes, like the secrets). */
+// The targets read last, parsed once per text (not per record), and until when a missing
+// parameter counts as none without asking SSM again (Powertools caches values, not misses).
+let parsed: { text: string; targets: WebhookTarget[] } | undefined;
+let missingUntil = 0;
+
 async function targets(): Promise<WebhookTarget[]> {
-  let text: string | undefined;
-  try {
-    text = await ssm.get(config.WEBHOOK_TARGETS_PARAMETER, { maxAge: 300 });
-  } catch (error) {
-    // A stage nobody gave targets to notifies nobody (as with an empty list), and says so.
-    const names = [(error as Error).name, ((error as Error).cause as Error | undefined)?.name];
-    if (!names.includes('ParameterNotFound')) throw error;
-    logger.warn('No webhook targets: the SSM parameter does not exist', {
-      parameter: config.WEBHOOK_TARGETS_PARAMETER,
-    });
+  let text = '[]';
+  if (Date.now() >= missingUntil) {
+    try {
+      text = (await ssm.get(config.WEBHOOK_TARGETS_PARAMETER, { maxAge: 300 })) ?? '[]';
+    } catch (error) {
+      // A stage nobody gave targets to notifies nobody (as with an empty list), and says so.
+      const names = [(error as Error).name, ((error as Error).cause as Error | undefined)?.name];
+      if (!names.includes('ParameterNotFound')) throw error;
+      missingUntil = Date.now() + 300_000;
+      logger.warn('No webhook targets: the SSM parameter does not exist', {
+        parameter: config.WEBHOOK_TARGETS_PARAMETER,
+      });
+    }
   }
-  return parseWebhookTargets(text ?? '[]', {
-    parameter: config.WEBHOOK_TARGETS_PARAMETER,
-    allowHttp: config.WEBHOOK_ALLOW_HTTP,
-  });
+  if (parsed?.text !== text) {
+    parsed = {
+      text,
+      targets: parseWebhookTargets(text, {
+        parameter: config.WEBHOOK_TARGETS_PARAMETER,
+        allowHttp: config.WEBHOOK_ALLOW_HTTP,
+      }),
+    };
+  }
+  return parsed.targets;
 }
 
 /** The target's secrets: its SecureString holds the current one, then, during a rotation, the previous one. */
