@@ -640,8 +640,9 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         const distinct = new Set(copies.map((l) => l.originalMessageId ?? l.messageId)).size;
         if (distinct === 0)
           lostDetails.push(`poison ${p.marker} (${p.type}) missing from the ${c.name} DLQ`);
-        if (distinct > 1)
-          duplicateDetails.push(`poison ${p.marker} ${distinct}× in the ${c.name} DLQ`);
+        // Dead-lettered again after a redrive (a new message id) or a crash: a copy in the DLQ,
+        // not a handler's effect twice — duplicate-effects counts those only.
+        if (distinct > 1) deadLetterCopies += distinct - 1;
         for (const copy of copies)
           if (!CONTRACT_CODES.has(copy.code as ContractViolationCode))
             lostDetails.push(
@@ -814,7 +815,10 @@ export function formatReport(r: ChaosReport): string {
     ...Object.entries(r.deadLetteredByCode)
       .sort()
       .map(([k, v]) => [`  ${k}`, v] as [string, number]),
-    ['  + copies of a dead letter (batch redelivered after a crash)', r.deadLetterCopies],
+    [
+      '  + copies of a dead letter (batch redelivered after a crash, poison redriven)',
+      r.deadLetterCopies,
+    ],
     ['dead-lettered for good with a reason (PermanentError)', r.permanent],
     ['redriven', r.redriven],
     ['stuck in a DLQ after the redrive', r.stuck.length],
