@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { deployBuildOptions, duplicatePackages, functionEntries } from './bundles.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const metafileOf = (inputs: string[]): Metafile => ({
+  inputs: Object.fromEntries(inputs.map((input) => [input, { bytes: 1, imports: [] }])),
+  outputs: {},
+});
+
+describe('duplicatePackages', () => {
+  it.each([
+    {
+      case: 'two versions of a scoped package, one nested under its dependant',
+      inputs: [
+        'node_modules/@scope/commons/lib/index.js',
+        'node_modules/@scope/logger/lib/index.js',
+        'node_modules/@scope/logger/node_modules/@scope/commons/lib/index.js',
+      ],
+      duplicates: [
+        {
+          name: '@scope/commons',
+          copies: [
+            'node_modules/@scope/commons',
+            'node_modules/@scope/logger/node_modules/@scope/commons',
+          ],
+        },
+      ],
+    },
+    {
+      case: 'an unscoped package nested twice',
+      inputs: [
+        'node_modules/a/node_modules/tslib/tslib.es6.mjs',
+        'node_modules/b/node_modules/tslib/tslib.es6.mjs',
+      ],
+      duplicates: [
+        {
+          name: 'tslib',
+          copies: ['node_modules/a/node_modules/tslib', 'node_modules/b/node_modules/tslib'],
+        },
+      ],
+    },
+    {
+      case: 'many files of one copy, and project sources',
+      inputs: [
+        'node_modules/zod/v4/core/core.js',
+        'node_modules/zod/v4/classic/schemas.js',
+        'shared/consumer.ts',
+        'services/orders/worker.ts',
+      ],
+      duplicates: [],
+    },
+  ])('$case', ({ inputs, duplicates }) => {
+    expect(duplicatePackages(metafileOf(inputs))).toEqual(duplicates);
+  });
+});
+
+// Two copies of a package in one bundle cost bytes and cold start, and two module instances
+// (a cache, a registry or an `instanceof` check) that disagree. npm dedupes only what the
+// versions allow: Powertools' packages must share one version (package.json pins them exactly).
+describe('every function bundle, built with the deploy’s esbuild options', () => {
+  const functions = functionEntries(root);
+
+  it.each(functions)('$name holds one copy of each package', async ({ entry }) => {
+    const { metafile } = await build({
+      ...deployBuildOptions(root),
+      absWorkingDir: root,
+      entryPoints: [entry],
+      outdir: 'out',
+      write: false,
+      metafile: true,
+      sourcemap: false,
+      minify: false,
+      logLevel: 'silent',
+    });
+    const duplicates = duplicatePackages(metafile).map(
+      ({ name, copies }) => `${name}: ${copies.join(', ')}`,
+    );
+    expect(duplicates, 'align the versions in package.json, then npm install').toEqual([]);
+  });
+});
