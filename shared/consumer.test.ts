@@ -37,6 +37,7 @@ describe('createConsumer', () => {
       name: 'orders',
       accepts: ['calculation.requested'],
       idempotency: 'handler',
+      concurrent: true,
     });
   });
 });

@@ -169,8 +169,14 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
       outcomes.publish(config.SERVICE_NAME, options.name);
     }
   }).use(injectLambdaContext(logger, { resetKeys: true }));
-  // What it consumes, for checks against events/topology.json and the queue's filter policy.
+  // What it consumes, for checks against events/topology.json and the queue's filter policy, and
+  // how it takes a batch (npm run bench's bare handler takes it the same way).
   return Object.assign(handler, {
-    consumer: { name: options.name, accepts: options.accepts, idempotency },
+    consumer: {
+      name: options.name,
+      accepts: options.accepts,
+      idempotency,
+      concurrent: options.concurrent ?? true,
+    },
   });
 }
