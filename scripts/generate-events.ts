@@ -48,6 +48,12 @@ export function exampleEvent(contract: EventContract, index: number): CloudEvent
 // AsyncAPI's default schema format is a superset of JSON Schema draft-07; document what producers may send.
 const jsonSchemaOptions = { io: 'input', target: 'draft-7' } as const;
 
+/** A contract's `data` as JSON Schema (draft-07, what producers may send), without `$schema`. */
+export function dataSchema(contract: EventContract): Record<string, unknown> {
+  const { $schema: _, ...schema } = z.toJSONSchema(contract.schema, jsonSchemaOptions);
+  return schema;
+}
+
 /** The envelope's JSON Schema with `data` replaced by the contract's (what producers must send). */
 function payloadSchema(contract: EventContract) {
   const envelope = z.toJSONSchema(CloudEventEnvelope, jsonSchemaOptions) as Record<string, unknown>;
@@ -59,7 +65,7 @@ function payloadSchema(contract: EventContract) {
       ...properties,
       type: { const: contract.type },
       dataschema: { const: contract.dataschema },
-      data: { ...z.toJSONSchema(contract.schema, jsonSchemaOptions), $schema: undefined },
+      data: dataSchema(contract),
     },
     required: [...new Set([...((envelope.required as string[]) ?? []), 'data'])],
   };
