@@ -144,7 +144,9 @@ function main(): number {
   console.log(`Next:
   1. Write its schema, description and an example in events/${written[0]?.split('/')[1]}.
   2. Say who publishes and consumes it in events/topology.json, then npm run asyncapi.
-  3. npm test`);
+  3. npm test
+  4. Once its schema is settled, npm run contracts:check -- --update records it in
+     events/contracts.lock.json; from then on a breaking change to it needs a new major.`);
   return 0;
 }
 

@@ -43,6 +43,11 @@ describe('npm run remove:examples', () => {
     expect(lint.status, lint.stdout + lint.stderr).toBe(0);
   });
 
+  it('keeps every recorded event contract: npm run contracts:check passes without --update', () => {
+    const check = fork.run('tsx', ['scripts/contracts-check.ts']);
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+  });
+
   it('changes nothing when run again', () => {
     expect(removeExamples(fork.dir)).toEqual([]);
   });

@@ -3,8 +3,9 @@
 // their HTTP API) out of a fork, keeping the mechanism: shared/, the generators, the emulator, the
 // IaC checks, the chaos engine, the bench's per-function figures and the tiers' support code. The
 // example event contracts stay: the mechanism's own tests use them as fixtures, and a fork's first
-// services can consume them until it has its own. Every file it rewrites comes out as
-// `npm run lint` wants it.
+// services can consume them until it has its own (so events/contracts.lock.json stays true; a fork
+// that deletes them records that with `npm run contracts:check -- --update --allow-removal`).
+// Every file it rewrites comes out as `npm run lint` wants it.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -4,8 +4,9 @@
 // service, `npm run new:event`, `npm run new:service` twice (one publishing the new type, one
 // consuming it), `npm run remove:examples -- --yes` before or after adding services — with names
 // drawn at random (the README's own example names among them), then `npm run lint`,
-// `npm run typecheck` and the whole `npm test` in the copy, which deploys its services into the
-// emulator. Every step is printed with its time; the seed reproduces a run.
+// `npm run typecheck`, `npm run contracts:check` and the whole `npm test` in the copy, which
+// deploys its services into the emulator. Every step is printed with its time; the seed
+// reproduces a run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,8 +19,8 @@ import { EXAMPLE_SERVICES } from './remove-examples.ts';
 
 const cli = {
   usage: `usage: npm run test:fork -- [--seed n] [--order examples-first|examples-last] [--keep]
-Performs the README's fork recipe in a temporary copy with random names, then lint, typecheck
-and npm test there (~5 min; uses the emulator on 127.0.0.1:4566 like npm test).
+Performs the README's fork recipe in a temporary copy with random names, then lint, typecheck,
+contracts:check and npm test there (~5 min; uses the emulator on 127.0.0.1:4566 like npm test).
   --seed n     draw the same names and order again (printed by every run)
   --order o    remove the examples before adding services (examples-first) or after (examples-last)
   --keep       leave the copy on disk (its path is printed)`,
@@ -192,6 +193,8 @@ async function main(): Promise<number> {
   recipe.push(
     ['lint', () => step('npm run lint', npmRun('lint'))],
     ['typecheck', () => step('npm run typecheck', npmRun('typecheck'))],
+    // The fork's own type is new to the lock: compatible, listed, not yet recorded.
+    ['contracts:check', () => step('npm run contracts:check', npmRun('contracts:check'))],
     ['npm test', () => step('npm test', ['npm', 'test'], false)],
   );
 
