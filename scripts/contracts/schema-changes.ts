@@ -65,7 +65,21 @@ const JUDGED = new Set([
   'oneOf',
 ]);
 /** Unjudged keywords that only ever refuse values: taking one away widens the schema. */
-const ONLY_NARROWS = new Set(['not', 'allOf', 'if', 'then', 'else', 'contains', 'dependencies']);
+const ONLY_NARROWS = new Set([
+  'not',
+  'allOf',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'minContains',
+  'maxContains',
+  'dependencies',
+  'dependentRequired',
+  'dependentSchemas',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+]);
 
 const COUNTS = {
   minLength: ['minimum length', 'maxLength'],
@@ -180,7 +194,10 @@ function compare(
       node,
       changes: compareNodes(old, node, labelled(old, before), context),
     }));
-    const keeps = tries.find((t) => !t.changes.some((c) => c.breaking));
+    // Of today's alternatives that keep it, the one it changed least.
+    const keeps = tries
+      .filter((t) => !t.changes.some((c) => c.breaking))
+      .sort((a, b) => a.changes.length - b.changes.length)[0];
     const closest = keeps ?? tries.find((t) => label(t.node, after) === label(old, before));
     if (closest) {
       matched.add(closest.node);
