@@ -201,12 +201,17 @@ export function createService(root: string, service: NewService): string[] {
   return written;
 }
 
-/** `npm run asyncapi` in `root`, in a fresh process that sees the files just written. */
+/**
+ * `npm run asyncapi` and `npm run openapi` in `root`, in fresh processes that see the files just
+ * written: the generated documents follow every change of the generators.
+ */
 export function regenerateEventDocuments(root: string): void {
-  execFileSync(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/generate-events.ts'], {
-    cwd: root,
-    stdio: 'ignore',
-  });
+  for (const script of ['scripts/generate-events.ts', 'scripts/generate-openapi.ts']) {
+    execFileSync(path.join(root, 'node_modules', '.bin', 'tsx'), [script], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+  }
 }
 
 /** Leave generated files as `npm run lint` wants them (formatted, imports sorted). */

@@ -3,16 +3,17 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { CalculationRequest } from '../../events/calculation-fields.ts';
 import { idempotencyDynamoClient } from '../../shared/aws/clients.ts';
 import { callerOf } from '../../shared/http/caller.ts';
 import { createHttpApi } from '../../shared/http/create-http-api.ts';
 import { idempotencyKey } from '../../shared/http/idempotency-key.ts';
-import { json, jsonBody, validate } from '../../shared/http/request.ts';
+import { respond } from '../../shared/http/operation.ts';
+import { jsonBody, validate } from '../../shared/http/request.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { calculatorConfig } from './config.ts';
 import { requestIds } from './request-ids.ts';
+import { requestCalculation } from './routes.ts';
 
 const config = calculatorConfig();
 const logger = createLogger(config.SERVICE_NAME);
@@ -22,8 +23,8 @@ const publisher = createPublisher({
 });
 
 /** POST /calculations: validate, publish calculation.requested, answer 202 with where to look. */
-async function requestCalculation(event: APIGatewayProxyEventV2) {
-  const request = validate(CalculationRequest, jsonBody(event));
+async function startCalculation(event: APIGatewayProxyEventV2) {
+  const request = validate(requestCalculation.request.body, jsonBody(event));
   // With an Idempotency-Key, a request re-executed after a crash between publishing and storing
   // its answer republishes the same calculation under the same event id (deduplicated
   // downstream) instead of starting a second one.
@@ -37,10 +38,11 @@ async function requestCalculation(event: APIGatewayProxyEventV2) {
     ids ? { id: ids.eventId } : undefined,
   );
   logger.info('Calculation requested', { calculationId, eventId: published.id });
-  return json(
+  return respond(
+    requestCalculation,
     202,
     { calculationId, status: 'pending' },
-    { location: `/calculations/${calculationId}` },
+    { Location: `/calculations/${calculationId}` },
   );
 }
 
@@ -49,8 +51,8 @@ async function requestCalculation(event: APIGatewayProxyEventV2) {
 // Powertools' function wrapper, not its Middy middleware: the middleware deleted the record when
 // it refused a request (a duplicate in progress, another body), so the next retry ran again
 // (powertools-lambda-typescript#5675, fixed after 2.35.0).
-const idempotentRequestCalculation = middy(
-  makeIdempotent(requestCalculation, {
+const idempotentStartCalculation = middy(
+  makeIdempotent(startCalculation, {
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: config.IDEMPOTENCY_TABLE,
       awsSdkV3Client: idempotencyDynamoClient(),
@@ -70,12 +72,11 @@ const idempotentRequestCalculation = middy(
 export const handler = createHttpApi(
   [
     {
-      method: 'POST',
-      path: '/calculations',
+      ...requestCalculation,
       // The key is checked before the idempotency record is looked up under it.
       handler: (event: APIGatewayProxyEventV2, context: Context) => {
         idempotencyKey(event);
-        return idempotentRequestCalculation(event, context);
+        return idempotentStartCalculation(event, context);
       },
     },
   ],

@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CalculationFailed } from '../../events/calculation-failed.ts';
+import type { Operation } from '../../events/calculation-fields.ts';
 import type { EventOf } from '../../events/registry.ts';
 import { documentClient } from '../../shared/aws/clients.ts';
 import { PermanentError } from '../../shared/errors.ts';
@@ -8,11 +10,11 @@ import { type CalculationStatus, statusOfEvent, WRITABLE_FROM } from './status.t
 export interface CalculationRecord {
   calculationId: string;
   status: CalculationStatus;
-  operation: string;
+  operation: Operation;
   a: string;
   b: string;
   result?: string;
-  error?: { code: string; message: string };
+  error?: CalculationFailed['error'];
   /** Who asked, when the HTTP API is authenticated (their JWT sub): only they may read it. */
   owner?: string;
   createdAt: string;

@@ -1,5 +1,8 @@
+import * as z from 'zod';
+
 /** A calculation's lifecycle. `pending` until an outcome arrives; outcomes are final. */
-export type CalculationStatus = 'pending' | 'completed' | 'failed';
+export const CalculationStatus = z.enum(['pending', 'completed', 'failed']);
+export type CalculationStatus = z.infer<typeof CalculationStatus>;
 
 /**
  * The status-merge rule: from which stored status an incoming status may be written.

@@ -13,6 +13,9 @@ const api = createHttpApi(
     {
       method: 'POST',
       path: '/calculations',
+      operationId: 'fuzz',
+      summary: 'Any request',
+      responses: { 202: { description: 'Accepted' } },
       handler: async (event: APIGatewayProxyEventV2) =>
         json(202, validate(CalculationRequest, jsonBody(event))),
     },

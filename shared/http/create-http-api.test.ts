@@ -8,21 +8,36 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createHttpApi } from './create-http-api.ts';
+import { type HttpOperation, respond } from './operation.ts';
 import { HttpProblem, problemResponse } from './problem.ts';
-import { json, jsonBody, validate } from './request.ts';
+import { jsonBody, validate } from './request.ts';
 
 const Body = z.object({ amount: z.number().int(), currency: z.enum(['EUR', 'USD']) });
+const createOrder = {
+  method: 'POST',
+  path: '/orders',
+  operationId: 'createOrder',
+  summary: 'Create an order',
+  request: { body: Body },
+  responses: { 201: { description: 'Created', body: Body } },
+} satisfies HttpOperation;
+const getOrder = {
+  method: 'GET',
+  path: '/orders/{id}',
+  operationId: 'getOrder',
+  summary: 'Read an order',
+  responses: { 200: { description: 'The order', body: Body } },
+} satisfies HttpOperation;
 
 const api = createHttpApi(
   [
     {
-      method: 'POST',
-      path: '/orders',
-      handler: async (event: APIGatewayProxyEventV2) => json(201, validate(Body, jsonBody(event))),
+      ...createOrder,
+      handler: async (event: APIGatewayProxyEventV2) =>
+        respond(createOrder, 201, validate(createOrder.request.body, jsonBody(event))),
     },
     {
-      method: 'GET',
-      path: '/orders/{id}',
+      ...getOrder,
       handler: async (event: APIGatewayProxyEventV2) => {
         if (event.pathParameters?.id === 'boom') throw new Error('database password is hunter2');
         if (event.pathParameters?.id === 'secret') throw createError(403, 'Forbidden');

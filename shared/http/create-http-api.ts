@@ -4,10 +4,13 @@ import middy from '@middy/core';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { publishCounts } from '../metrics.ts';
+import type { HttpOperation } from './operation.ts';
 import { HttpProblem } from './problem.ts';
 import { problemDetails } from './problem-details.ts';
 
-type HttpRoute = Route<APIGatewayProxyEventV2, APIGatewayProxyResultV2>;
+/** A declared operation (its `routes.ts`) and the handler that serves it. */
+export type HttpRoute = HttpOperation &
+  Pick<Route<APIGatewayProxyEventV2, APIGatewayProxyResultV2>, 'handler'>;
 
 /** 404 for a path no route knows; 405 (with `Allow`) for a known path asked with another method. */
 function routeNotFound(routes: HttpRoute[]) {
@@ -31,7 +34,8 @@ function routeNotFound(routes: HttpRoute[]) {
 }
 
 /**
- * An API Gateway HTTP API handler from a list of routes, routed by Middy's http-router.
+ * An API Gateway HTTP API handler from a list of routes, routed by Middy's http-router. Each route
+ * is an HttpOperation with its handler, so it is in openapi.yaml (`npm run openapi`).
  * Unknown routes answer 404, wrong methods 405, and every error is application/problem+json.
  * Each answer counts as `HttpResponses` (EMF) by route and status class, under `service`.
  */

@@ -1,0 +1,39 @@
+import * as z from 'zod';
+import { CalculationErrorCode } from '../../events/calculation-failed.ts';
+import { Operation } from '../../events/calculation-fields.ts';
+import type { HttpOperation } from '../../shared/http/operation.ts';
+import { CalculationStatus } from './status.ts';
+
+const decimal = (description: string) =>
+  z.string().meta({ description: `${description}: a decimal number as a string, canonical.` });
+const timestamp = (description: string) => z.iso.datetime({ offset: true }).meta({ description });
+
+/** What GET /calculations/{id} shows of a stored calculation (never its owner). */
+export const Calculation = z
+  .object({
+    calculationId: z.uuid(),
+    status: CalculationStatus,
+    operation: Operation,
+    a: decimal('The first operand'),
+    b: decimal('The second operand'),
+    result: decimal('The result, once completed').optional(),
+    error: z
+      .object({ code: CalculationErrorCode, message: z.string() })
+      .optional()
+      .meta({ description: 'Why it failed, once failed.' }),
+    createdAt: timestamp('When it was requested.'),
+    updatedAt: timestamp('When it last changed.'),
+  })
+  .meta({ id: 'Calculation' });
+
+export const getCalculation = {
+  method: 'GET',
+  path: '/calculations/{id}',
+  operationId: 'getCalculation',
+  summary: 'Read a calculation',
+  description:
+    'Its status and, once finished, its result or error. With an authenticated API, only the caller who requested it may read it.',
+  request: { path: z.object({ id: z.uuid().meta({ description: 'The calculationId.' }) }) },
+  responses: { 200: { description: 'The calculation.', body: Calculation } },
+  problems: { 404: "No such calculation, or it is not the caller's." },
+} satisfies HttpOperation;

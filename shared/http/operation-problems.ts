@@ -1,0 +1,37 @@
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.ts';
+import type { HttpOperation } from './operation.ts';
+import { MAX_BODY_BYTES } from './request.ts';
+
+// For the OpenAPI generator only, never for a handler: idempotency-key.ts builds a zod schema when
+// it loads, which a function that takes no Idempotency-Key should not carry.
+
+/**
+ * Every problem (application/problem+json) an operation can answer, by status: those its request
+ * brings through the shared helpers (jsonBody, validate, idempotencyKey, the idempotency wrapper),
+ * its own, and the 500 of any unexpected error (shared/http/problem-details.ts).
+ */
+export function problemsOf(operation: HttpOperation): Record<number, string> {
+  const { body, path, query } = operation.request ?? {};
+  const problems: Record<number, string> = {};
+  const invalid = [
+    body && 'the body is not JSON or not valid',
+    (path || query) && 'a parameter is not valid',
+    operation.idempotent &&
+      `the Idempotency-Key header is blank or longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+  ].filter(Boolean);
+  if (invalid.length)
+    problems[400] = `Invalid request: ${invalid.join('; ')}. \`errors\` names each invalid field.`;
+  if (body) {
+    problems[413] = `The body is larger than ${MAX_BODY_BYTES} bytes.`;
+    problems[415] = 'The body is not application/json.';
+  }
+  if (operation.idempotent) {
+    problems[409] = 'A request with this Idempotency-Key is still being processed: retry later.';
+    problems[422] = 'This Idempotency-Key was used with another body.';
+  }
+  return {
+    ...problems,
+    ...operation.problems,
+    500: 'An unexpected error; its message is logged, never sent.',
+  };
+}
