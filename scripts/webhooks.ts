@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 // `npm run webhooks`: listen as the local stage's webhook target and print each verified delivery.
 import { parseCli, runMain } from './cli.ts';
-import { LOCAL_WEBHOOK, LOCAL_WEBHOOK_URL } from './emulator/local-env.ts';
+import { LOCAL_WEBHOOK_URL } from './emulator/local-env.ts';
 
 const cli = {
   usage: `usage: npm run webhooks
@@ -14,27 +14,13 @@ async function main(): Promise<undefined> {
   parseCli(cli);
   // Imported after the arguments are read: --help and a bad flag load no AWS SDK.
   const { localWebhookSecret, localWebhookSecretName } = await import('./local/stack.ts');
-  const { startWebhookReceiver } = await import('./local/webhook-receiver.ts');
+  const { describeDelivery, startLocalWebhookReceiver } = await import(
+    './local/webhook-receiver.ts'
+  );
   const secret = await localWebhookSecret();
-  const receiver = await startWebhookReceiver({
+  const receiver = await startLocalWebhookReceiver({
     secret,
-    host: LOCAL_WEBHOOK.host,
-    port: LOCAL_WEBHOOK.port,
-    path: LOCAL_WEBHOOK.path,
-    onDelivery: (d) => {
-      const what = d.event
-        ? `${d.event.type} ${JSON.stringify(d.event.data)}`
-        : `REJECTED (${d.verificationError})`;
-      console.log(
-        `${d.receivedAt.toISOString()}  ${d.status}  webhook-id=${d.headers['webhook-id']}  ${what}`,
-      );
-    },
-  }).catch((error: { code?: string; message: string }) => {
-    throw new Error(
-      error.code === 'EADDRINUSE'
-        ? `${LOCAL_WEBHOOK.host}:${LOCAL_WEBHOOK.port} is already taken: another \`npm run webhooks\`, \`npm run demo\` or the e2e tier is listening there.`
-        : error.message,
-    );
+    onDelivery: (d) => console.log(`${d.receivedAt.toISOString()}  ${describeDelivery(d)}`),
   });
   console.log(
     `Listening on ${receiver.url} (signatures checked with the emulator's ${localWebhookSecretName()}). Ctrl-C to stop.`,

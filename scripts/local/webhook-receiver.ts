@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { LOCAL_WEBHOOK } from '../emulator/local-env.ts';
 
 export interface ReceivedWebhook {
   receivedAt: Date;
@@ -73,3 +74,36 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions) {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * The local stage's webhook target as `npm run webhooks` and `npm run dev` run it, on
+ * 127.0.0.1:4599 unless `port` says otherwise. A port already taken is one sentence (the error
+ * keeps its `code`, EADDRINUSE).
+ */
+export function startLocalWebhookReceiver({
+  port = LOCAL_WEBHOOK.port,
+  ...options
+}: Pick<WebhookReceiverOptions, 'secret' | 'onDelivery'> & { port?: number }) {
+  return startWebhookReceiver({
+    ...options,
+    host: LOCAL_WEBHOOK.host,
+    port,
+    path: LOCAL_WEBHOOK.path,
+  }).catch((error: { code?: string; message: string }) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    throw Object.assign(
+      new Error(
+        `${LOCAL_WEBHOOK.host}:${port} is already taken: another \`npm run webhooks\`, \`npm run dev\`, \`npm run demo\` or the e2e tier is listening there.`,
+      ),
+      { code: error.code },
+    );
+  });
+}
+
+/** A delivery in one line: the status answered, its webhook id, the event (or why it was refused). */
+export const describeDelivery = (d: ReceivedWebhook): string =>
+  `${d.status}  webhook-id=${d.headers['webhook-id']}  ${
+    d.event
+      ? `${d.event.type} ${d.event.id} ${JSON.stringify(d.event.data)}`
+      : `REJECTED (${d.verificationError})`
+  }`;
