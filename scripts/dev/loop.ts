@@ -84,6 +84,10 @@ export function startDevLoop({
   /** Build from the stack just deployed: bundles, the files to watch, the logs to follow. */
   async function follow(since: number) {
     const service = readResolvedService(root);
+    if (service.provider.stage !== stage)
+      throw new Error(
+        `.serverless/ holds stage ${service.provider.stage}'s package, not ${stage}'s: another \`serverless package\` ran in this checkout meanwhile. Save serverless.yml to redeploy.`,
+      );
     const started = await FunctionBundles.start(root, service);
     await bundles?.dispose();
     bundles = started.bundles;
@@ -160,7 +164,7 @@ export function startDevLoop({
         if (trigger) await redeploy(path.relative(root, trigger), since);
         else await update(files, since);
       } catch (error) {
-        say(styleText('red', (error as Error).message));
+        if (!stopping) say(styleText('red', (error as Error).message)); // else: Ctrl-C ended it
       }
     }
   }
