@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -60,6 +60,43 @@ describe('architecture', () => {
         importsOf(file).filter((i) => /^(scripts|test)\//.test(i)),
         file,
       ).toEqual([]);
+    }
+  });
+
+  it("Lambda code imports no devDependency but its types: the generators' libraries stay out of the bundles", () => {
+    const { devDependencies = {} } = JSON.parse(
+      readFileSync(path.join(root, 'package.json'), 'utf8'),
+    );
+    const packageOf = (specifier: string) =>
+      specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/');
+    for (const file of [
+      ...sourceFiles('services'),
+      ...sourceFiles('shared'),
+      ...sourceFiles('events'),
+    ]) {
+      const imports = readFileSync(path.join(root, file), 'utf8').matchAll(
+        /^import\s+(type\s+)?([^;]*?)\s*from\s+'([^'.][^']*)'/gms,
+      );
+      const values = [...imports]
+        .filter(([, type, what = '']) => !type && !/^\{(\s*type\s[^,}]+,?)+\s*\}$/.test(what))
+        .map(([, , , specifier = '']) => packageOf(specifier));
+      expect(
+        values.filter((name) => name in devDependencies),
+        file,
+      ).toEqual([]);
+    }
+  });
+
+  it('the e2e tier calls the HTTP API only through apiClient, which checks answers against openapi.yaml', () => {
+    const dir = path.join(root, 'test', 'e2e');
+    const files = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.ts')) : [];
+    for (const name of files) {
+      expect(readFileSync(path.join(dir, name), 'utf8'), `test/e2e/${name}`).not.toMatch(
+        /\bfetch\(/,
+      );
     }
   });
 });

@@ -20,6 +20,7 @@ export default defineConfig({
             'shared/**/*.test.ts',
             'services/**/*.test.ts',
             'scripts/**/*.test.ts',
+            'test/support/**/*.test.ts', // the tiers' helpers, without the emulator
             '*.test.ts',
           ],
           env: {

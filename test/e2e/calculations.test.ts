@@ -9,6 +9,7 @@ import { localWebhookSecretName } from '../../scripts/local/stack.ts';
 import { startWebhookReceiver } from '../../scripts/local/webhook-receiver.ts';
 import { snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { createPublisher } from '../../shared/publisher.ts';
+import { apiClient } from '../support/api-client.ts';
 import { eventually, holdsFor, WaitingCannotHelp } from '../support/poll.ts';
 import {
   createQueue,
@@ -19,6 +20,8 @@ import {
 
 const stack = inject('stack');
 const publisher = createPublisher({ topicArn: stack.eventsTopicArn, source: 'e2e-test' });
+/** Every answer is checked against openapi.yaml. */
+const api = apiClient(stack.apiUrl ?? '');
 
 /** Answers per calculation id: tests script outages for their own calculation only. */
 const scriptedAnswers = new Map<string, number[]>();
@@ -52,20 +55,16 @@ const webhooksFor = (calculationId: string) => {
 };
 
 async function post(body: unknown) {
-  const response = await fetch(`${stack.apiUrl}/calculations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { response, json: (await response.json()) as Record<string, unknown> };
+  const response = await api('POST', '/calculations', { json: body });
+  return { response, json: response.json as Record<string, unknown> };
 }
 
 async function finalRecord(calculationId: string) {
   return eventually(
     async () => {
-      const response = await fetch(`${stack.apiUrl}/calculations/${calculationId}`);
+      const response = await api('GET', `/calculations/${calculationId}`);
       if (response.status !== 200) return undefined;
-      const record = (await response.json()) as Record<string, unknown>;
+      const record = response.json as Record<string, unknown>;
       return record.status === 'pending' ? undefined : record;
     },
     { what: `calculation ${calculationId} to finish` },
@@ -141,17 +140,13 @@ describe('calculations end to end (deployed with serverless into the emulator)',
     await subscribeQueue(stack.eventsTopicArn, tap, ['calculation.requested']);
     const key = randomUUID();
     const send = (body: object) =>
-      fetch(`${stack.apiUrl}/calculations`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify(body),
-      });
+      api('POST', '/calculations', { json: body, headers: { 'idempotency-key': key } });
 
     const first = await send({ operation: 'add', a: '7', b: '8' });
     const retry = await send({ operation: 'add', a: '7', b: '8' });
-    const firstBody = (await first.json()) as { calculationId: string };
+    const firstBody = first.json as { calculationId: string };
     expect(retry.status).toBe(202);
-    expect(await retry.json()).toEqual(firstBody);
+    expect(retry.json).toEqual(firstBody);
 
     const published = await receiveMessages(tap.url, { count: 1, settleMs: 2000 });
     expect(published.map((m) => JSON.parse(m.Body ?? '{}').data.calculationId)).toEqual([
@@ -165,24 +160,21 @@ describe('calculations end to end (deployed with serverless into the emulator)',
     expect((await send({ operation: 'add', a: '7', b: '9' })).status).toBe(422);
     const again = await send({ operation: 'add', a: '7', b: '8' });
     expect(again.status).toBe(202);
-    expect(await again.json()).toEqual(firstBody);
+    expect(again.json).toEqual(firstBody);
   });
 
   it('refuses a blank Idempotency-Key (one key every client would share) and a 3 MB operand, in a few KB', async () => {
-    const blank = await fetch(`${stack.apiUrl}/calculations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': ' ' },
-      body: JSON.stringify({ operation: 'add', a: '1', b: '2' }),
+    const blank = await api('POST', '/calculations', {
+      json: { operation: 'add', a: '1', b: '2' },
+      headers: { 'idempotency-key': ' ' },
     });
     expect(blank.status).toBe(400);
-    expect(((await blank.json()) as { detail: string }).detail).toMatch(/Idempotency-Key/);
-    const huge = await fetch(`${stack.apiUrl}/calculations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ operation: 'add', a: '9'.repeat(3_000_000), b: '1' }),
+    expect((blank.json as { detail: string }).detail).toMatch(/Idempotency-Key/);
+    const huge = await api('POST', '/calculations', {
+      json: { operation: 'add', a: '9'.repeat(3_000_000), b: '1' },
     });
     expect(huge.status).toBe(413);
-    expect((await huge.text()).length).toBeLessThan(4096);
+    expect(huge.text.length).toBeLessThan(4096);
   });
 
   it('refuses bad input with a problem naming the field', async () => {
