@@ -6,7 +6,7 @@
 // deployment to AWS, is left untouched: dev and prod templates carry no fault setting
 // (serverless.test.ts checks).
 
-export const EMULATOR_STAGES = ['local', 'chaos', 'bench'];
+export const EMULATOR_STAGES = ['local', 'chaos', 'bench', 'bare'];
 export const SWITCH = 'LOCAL_FUNCTIONS_AWS_ENDPOINT';
 
 interface Serverless {
