@@ -1,9 +1,9 @@
 import * as z from 'zod';
+import { CalculationErrorCode } from './calculation-error-code.ts';
 import { CalculationFields } from './calculation-fields.ts';
 import { defineContract } from './contract.ts';
 
-/** Domain outcomes, not errors: the calculation can never succeed with these inputs. */
-export const CalculationErrorCode = z.enum(['DIVISION_BY_ZERO', 'OUT_OF_RANGE']);
+export { CalculationErrorCode };
 
 export const calculationFailed = defineContract({
   type: 'calculation.failed',

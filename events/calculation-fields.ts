@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { DecimalString } from './decimal.ts';
+import { Operation } from './operation.ts';
+
+export { Operation };
 
 // The fields every calculation event shares; each contract extends them.
-export const Operation = z.enum(['add', 'subtract', 'multiply', 'divide']);
-export type Operation = z.infer<typeof Operation>;
 
 export const CalculationRequest = z.object({
   operation: Operation,

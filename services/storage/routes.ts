@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { CalculationErrorCode } from '../../events/calculation-failed.ts';
-import { Operation } from '../../events/calculation-fields.ts';
+import { CalculationErrorCode } from '../../events/calculation-error-code.ts';
+import { Operation } from '../../events/operation.ts';
 import type { HttpOperation } from '../../shared/http/operation.ts';
 import { CalculationStatus } from './status.ts';
 
