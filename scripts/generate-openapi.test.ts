@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { HttpOperation } from '../shared/http/operation.ts';
 import {
   type DeployedRoute,
   deployedRoutes,
@@ -35,24 +36,8 @@ const fork = mkdtempSync(path.join(tmpdir(), 'openapi-'));
 afterAll(() => rmSync(fork, { recursive: true, force: true }));
 symlinkSync(path.join(root, 'node_modules'), path.join(fork, 'node_modules'));
 
-const ZZ_ROUTES = `import * as z from 'zod';
-export const zzPlaceOrder = {
-  method: 'POST',
-  path: '/zz-orders',
-  operationId: 'zzPlaceOrder',
-  summary: 'Place an order',
-  request: { body: z.object({ amount: z.int() }) },
-  responses: { 201: { description: 'Placed', body: z.object({ zzOrderId: z.string() }) } },
-};
-export const zzGetOrder = {
-  method: 'GET',
-  path: '/zz-orders/{id}',
-  operationId: 'zzGetOrder',
-  summary: 'Read an order',
-  request: { path: z.object({ id: z.string() }) },
-  responses: { 200: { description: 'The order', body: z.object({ zzOrderId: z.string() }) } },
-  problems: { 404: 'No such order' },
-};
+// The routes.ts of a fork's service: the mechanism's sample operations, and a value that is none.
+const ZZ_ROUTES = `export * from '${path.join(root, 'shared', 'http', 'sample-operations.ts')}';
 export const notAnOperation = 42;
 `;
 
@@ -119,7 +104,11 @@ describe('operationsToDocument', () => {
     method,
     path: routePath,
   });
-  const operation = (method: 'GET' | 'POST', routePath: string, operationId: string) => ({
+  const operation = (
+    method: 'GET' | 'POST',
+    routePath: string,
+    operationId: string,
+  ): HttpOperation => ({
     method,
     path: routePath,
     operationId,
@@ -127,20 +116,17 @@ describe('operationsToDocument', () => {
     responses: { 200: { description: 'ok' } },
   });
   const file = 'services/zz-orders/routes.ts';
+  const toDocument =
+    (routes: DeployedRoute[], ...operations: HttpOperation[]) =>
+    () =>
+      operationsToDocument(routes, [{ file, operations }]);
 
   it('says every mismatch between serverless.yml and the routes.ts files, one sentence each', () => {
-    expect(() =>
-      operationsToDocument(
+    expect(
+      toDocument(
         [route('GET', '/zz-orders'), route('DELETE', '/zz-orders/{id}')],
-        [
-          {
-            file,
-            operations: [
-              operation('GET', '/zz-orders', 'zzListOrders'),
-              operation('POST', '/zz-orders', 'zzPlaceOrder'),
-            ],
-          },
-        ],
+        operation('GET', '/zz-orders', 'zzListOrders'),
+        operation('POST', '/zz-orders', 'zzPlaceOrder'),
       ),
     ).toThrow(
       [
@@ -151,18 +137,11 @@ describe('operationsToDocument', () => {
   });
 
   it('refuses an operationId used twice', () => {
-    expect(() =>
-      operationsToDocument(
+    expect(
+      toDocument(
         [route('GET', '/zz-orders'), route('POST', '/zz-orders')],
-        [
-          {
-            file,
-            operations: [
-              operation('GET', '/zz-orders', 'zzOrders'),
-              operation('POST', '/zz-orders', 'zzOrders'),
-            ],
-          },
-        ],
+        operation('GET', '/zz-orders', 'zzOrders'),
+        operation('POST', '/zz-orders', 'zzOrders'),
       ),
     ).toThrow('operationId zzOrders is used by more than one operation');
   });

@@ -2,23 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { type HttpOperation, respond } from './operation.ts';
 import { problemsOf } from './operation-problems.ts';
-
-const placeOrder = {
-  method: 'POST',
-  path: '/orders',
-  operationId: 'placeOrder',
-  summary: 'Place an order',
-  request: { body: z.object({ amount: z.int() }) },
-  idempotent: true,
-  responses: {
-    201: {
-      description: 'Placed',
-      body: z.object({ orderId: z.string() }),
-      headers: z.object({ Location: z.string() }),
-    },
-  },
-  problems: { 404: 'No such customer' },
-} satisfies HttpOperation;
+import { zzPlaceOrder as placeOrder } from './sample-operations.ts';
 
 const listOrders = {
   method: 'GET',
@@ -30,10 +14,11 @@ const listOrders = {
 
 describe('respond', () => {
   it('answers JSON with the declared headers', () => {
-    expect(respond(placeOrder, 201, { orderId: 'o-1' }, { Location: '/orders/o-1' })).toEqual({
+    const placed = { zzOrderId: 'o-1', placedAt: '2026-01-01T00:00:00Z' };
+    expect(respond(placeOrder, 201, placed, { Location: '/zz-orders/o-1' })).toEqual({
       statusCode: 201,
-      headers: { 'content-type': 'application/json', Location: '/orders/o-1' },
-      body: '{"orderId":"o-1"}',
+      headers: { 'content-type': 'application/json', Location: '/zz-orders/o-1' },
+      body: JSON.stringify(placed),
     });
     expect(respond(listOrders, 200, ['o-1']).headers).toEqual({
       'content-type': 'application/json',
@@ -42,13 +27,14 @@ describe('respond', () => {
 
   it('lets the compiler refuse what the operation does not declare', () => {
     // Each line fails typecheck (npm run typecheck) if it compiles: the checks are the compiler's.
+    const placed = { zzOrderId: 'o-1', placedAt: '2026-01-01T00:00:00Z' };
     const refused = [
       // @ts-expect-error an undeclared status
-      () => respond(placeOrder, 200, { orderId: 'o-1' }, { Location: '/orders/o-1' }),
+      () => respond(placeOrder, 200, placed, { Location: '/zz-orders/o-1' }),
       // @ts-expect-error a body of another shape
-      () => respond(placeOrder, 201, { id: 'o-1' }, { Location: '/orders/o-1' }),
+      () => respond(placeOrder, 201, { id: 'o-1' }, { Location: '/zz-orders/o-1' }),
       // @ts-expect-error a declared header left out
-      () => respond(placeOrder, 201, { orderId: 'o-1' }),
+      () => respond(placeOrder, 201, placed),
       // @ts-expect-error headers the answer does not declare
       () => respond(listOrders, 200, ['o-1'], { Location: '/orders' }),
     ];

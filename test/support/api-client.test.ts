@@ -2,32 +2,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import * as z from 'zod';
 import { renderOpenApi } from '../../scripts/generate-openapi.ts';
-import type { HttpOperation } from '../../shared/http/operation.ts';
+import { zzGetOrder } from '../../shared/http/sample-operations.ts';
 import { apiClient, OpenApiMismatch } from './api-client.ts';
 import { eventually } from './poll.ts';
 
 // The e2e tier's only way to call the API must refuse what the document does not say, or its
 // checks would pass however far the deployed API strays. A local server plays the API: answers
 // scripted per path, a document of an operation no fork would have.
-const zzGetThing = {
-  method: 'GET',
-  path: '/zz-things/{id}',
-  operationId: 'zzGetThing',
-  summary: 'A thing',
-  request: { path: z.object({ id: z.string() }) },
-  responses: { 200: { description: 'The thing', body: z.object({ name: z.string() }) } },
-  problems: { 404: 'No such thing' },
-} satisfies HttpOperation;
-const document = parse(renderOpenApi([zzGetThing]));
+const document = parse(renderOpenApi([zzGetOrder]));
 
 const answers: Record<string, { status: number; type?: string; body: string }> = {
-  '/zz-things/ok': { status: 200, type: 'application/json', body: '{"name":"zz"}' },
-  '/zz-things/teapot': { status: 418, type: 'application/json', body: '{"name":"zz"}' },
-  '/zz-things/wrong-body': { status: 200, type: 'application/json', body: '{"name":42}' },
-  '/zz-things/wrong-type': { status: 200, type: 'text/plain', body: 'zz' },
-  '/zz-things/missing': {
+  '/zz-orders/ok': { status: 200, type: 'application/json', body: '{"name":"zz"}' },
+  '/zz-orders/teapot': { status: 418, type: 'application/json', body: '{"name":"zz"}' },
+  '/zz-orders/wrong-body': { status: 200, type: 'application/json', body: '{"name":42}' },
+  '/zz-orders/wrong-type': { status: 200, type: 'text/plain', body: 'zz' },
+  '/zz-orders/missing': {
     status: 404,
     type: 'application/problem+json',
     body: '{"type":"about:blank","title":"Not Found","status":404}',
@@ -51,17 +41,17 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 
 describe('apiClient', () => {
   it('hands over an answer the document describes', async () => {
-    const answer = await api('GET', '/zz-things/ok');
+    const answer = await api('GET', '/zz-orders/ok');
     expect(answer).toMatchObject({ status: 200, json: { name: 'zz' } });
-    expect((await api('GET', '/zz-things/missing')).status).toBe(404);
+    expect((await api('GET', '/zz-orders/missing')).status).toBe(404);
   });
 
   it.each([
-    ['an undocumented status', '/zz-things/teapot', /status 418 is not documented/],
-    ['a body against the schema', '/zz-things/wrong-body', /\/name must be string/],
+    ['an undocumented status', '/zz-orders/teapot', /status 418 is not documented/],
+    ['a body against the schema', '/zz-orders/wrong-body', /\/name must be string/],
     [
       'another media type',
-      '/zz-things/wrong-type',
+      '/zz-orders/wrong-type',
       /Content-Type text\/plain is not one documented/,
     ],
   ])('fails the test on %s', async (_, path, message) => {
@@ -70,10 +60,10 @@ describe('apiClient', () => {
   });
 
   it('fails on a route the document does not have, and stops a poll at once', async () => {
-    await expect(api('DELETE', '/zz-things/ok')).rejects.toThrow(/documents no DELETE/);
+    await expect(api('DELETE', '/zz-orders/ok')).rejects.toThrow(/documents no DELETE/);
     const started = Date.now();
     await expect(
-      eventually(() => api('GET', '/zz-things/teapot').then(() => undefined), {
+      eventually(() => api('GET', '/zz-orders/teapot').then(() => undefined), {
         deadlineMs: 10_000,
       }),
     ).rejects.toThrow(/418/);
