@@ -67,7 +67,8 @@ export function startDevLoop({
   let settle: NodeJS.Timeout | undefined;
   let working: Promise<void> | undefined;
 
-  async function upload({ fn, zip }: BundleUpdate, since: number) {
+  /** `since`: the save; `built`: when its bundle was ready (for the line's breakdown). */
+  async function upload({ fn, zip }: BundleUpdate, since: number, built = since) {
     for (let attempt = 1; ; attempt++) {
       try {
         await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: fn.name, ZipFile: zip }));
@@ -78,7 +79,10 @@ export function startDevLoop({
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
-    say(`${styleText('green', fn.alias)} updated in ${Math.round(performance.now() - since)} ms`);
+    const now = performance.now();
+    say(
+      `${styleText('green', fn.alias)} updated in ${Math.round(now - since)} ms ${styleText('dim', `(built in ${Math.round(built - since)} ms, uploaded in ${Math.round(now - built)} ms)`)}`,
+    );
   }
 
   /** Build from the stack just deployed: bundles, the files to watch, the logs to follow. */
@@ -172,10 +176,11 @@ export function startDevLoop({
   async function update(files: string[], since: number) {
     if (!bundles) return;
     const { updates, failures } = await bundles.rebuild(files);
+    const built = performance.now();
     for (const failure of failures)
       say(`${styleText('red', `${failure.entry} did not build`)} (above); save again to retry`);
     rewatch(); // a new import may have brought a new folder
-    await Promise.all(updates.map((u) => upload(u, since)));
+    await Promise.all(updates.map((u) => upload(u, since, built)));
   }
 
   async function redeploy(file: string, since: number) {
