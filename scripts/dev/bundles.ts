@@ -93,21 +93,23 @@ async function esbuildPlugin(root: string, service: ResolvedService) {
 export async function deployedFunctions(
   root: string,
   service = readResolvedService(root),
+  plugin?: EsbuildServerlessPlugin,
 ): Promise<DeployedFunction[]> {
-  const plugin = await esbuildPlugin(root, service);
-  return plugin.functionEntries.flatMap(({ entry, functionAlias }) => {
-    const fn = functionAlias ? service.functions[functionAlias] : undefined;
-    if (!functionAlias || !fn?.name) return [];
-    const serviceName = fn.environment?.SERVICE_NAME;
-    return [
-      {
-        alias: functionAlias,
-        name: fn.name,
-        entry,
-        ...(typeof serviceName === 'string' ? { service: serviceName } : {}),
-      },
-    ];
-  });
+  return (plugin ?? (await esbuildPlugin(root, service))).functionEntries.flatMap(
+    ({ entry, functionAlias }) => {
+      const fn = functionAlias ? service.functions[functionAlias] : undefined;
+      if (!functionAlias || !fn?.name) return [];
+      const serviceName = fn.environment?.SERVICE_NAME;
+      return [
+        {
+          alias: functionAlias,
+          name: fn.name,
+          entry,
+          ...(typeof serviceName === 'string' ? { service: serviceName } : {}),
+        },
+      ];
+    },
+  );
 }
 
 type Outputs = Record<string, Uint8Array>;
@@ -151,7 +153,7 @@ export class FunctionBundles {
     const bundles = new FunctionBundles(
       root,
       plugin,
-      await deployedFunctions(root, service),
+      await deployedFunctions(root, service, plugin),
       service,
     );
     const capture: Plugin = {
