@@ -64,9 +64,15 @@ async function main(): Promise<number | undefined> {
     ...(values.stage ? { stage: values.stage } : {}),
     ...(webhookPort ? { webhookPort } : {}),
   });
-  let signals = 0;
+  let interrupted: number | undefined;
   const stop = () => {
-    if (++signals > 1) process.exit(130); // a second Ctrl-C: stop waiting
+    if (interrupted !== undefined) {
+      // tsx passes a terminal's Ctrl-C on once more when its child is slow to say it got it
+      // (a loaded machine): that is the same Ctrl-C. A later one means stop waiting.
+      if (performance.now() - interrupted > 1000) process.exit(130);
+      return;
+    }
+    interrupted = performance.now();
     console.log('\nstopping …');
     loop.stop().then(
       () => process.exit(0),
@@ -81,7 +87,7 @@ async function main(): Promise<number | undefined> {
   try {
     await loop.started;
   } catch (error) {
-    if (signals) return undefined; // interrupted during start-up: stop() exits
+    if (interrupted !== undefined) return undefined; // Ctrl-C during start-up: stop() exits
     await loop.stop();
     throw error;
   }
