@@ -10,8 +10,7 @@ import { copyRepository } from '../../test/support/repo-copy.ts';
 import { startEmulator, stopEmulator } from '../emulator/emulator.ts';
 import { applyLocalAwsEnv, LOCAL_WEBHOOK } from '../emulator/local-env.ts';
 import { localWebhookSecretName, localWebhookTargetsName } from '../local/stack.ts';
-import { deployedFunctions } from './bundles.ts';
-import { answersWith, freePort, probeEdit, startDevProcess } from './probe.ts';
+import { answersWith, freePort, functionsIn, probeEdit, startDevProcess } from './probe.ts';
 
 export interface MeasureOptions {
   edits: number;
@@ -38,9 +37,7 @@ export async function measureDevLoop({ edits, only, print = console.log }: Measu
   try {
     print(`npm run dev in a copy of the checkout (${fork.dir}), stage ${stage} …`);
     await dev.waitFor(/watching \d+ functions/, 300_000);
-    const cwd = process.cwd();
-    process.chdir(fork.dir); // serverless-esbuild reads handlers relative to the service folder
-    const functions = await deployedFunctions(fork.dir).finally(() => process.chdir(cwd));
+    const functions = await functionsIn(fork.dir);
     const chosen = only ? functions.filter((f) => f.alias === only) : functions;
     if (!chosen.length)
       throw new Error(

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { localAwsEnv } from '../emulator/local-env.ts';
+import { type DeployedFunction, deployedFunctions } from './bundles.ts';
 
 export interface DevProcess {
   child: ChildProcess;
@@ -100,6 +101,17 @@ export function startDevProcess(dir: string, args: string[]): DevProcess {
       return code;
     },
   };
+}
+
+/** The functions the last deploy in `dir` (another checkout) built, as serverless-esbuild sees them. */
+export async function functionsIn(dir: string): Promise<DeployedFunction[]> {
+  const cwd = process.cwd();
+  process.chdir(dir); // serverless-esbuild reads handlers relative to the service folder
+  try {
+    return await deployedFunctions(dir);
+  } finally {
+    process.chdir(cwd);
+  }
 }
 
 /** A port nothing listens on right now, for a webhook receiver of its own. */

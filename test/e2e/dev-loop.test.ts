@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeployedFunction, deployedFunctions } from '../../scripts/dev/bundles.ts';
+import type { DeployedFunction } from '../../scripts/dev/bundles.ts';
 import {
   answersWith,
   type DevProcess,
   freePort,
+  functionsIn,
   probeEdit,
   startDevProcess,
 } from '../../scripts/dev/probe.ts';
@@ -52,13 +53,7 @@ beforeAll(async () => {
   port = await freePort();
   dev = startDevProcess(fork.dir, ['--stage', stage, '--webhook-port', String(port)]);
   await dev.waitFor(/watching \d+ functions/, 280_000);
-  const cwd = process.cwd();
-  process.chdir(fork.dir); // serverless-esbuild reads handlers relative to the service folder
-  try {
-    [fn] = (await deployedFunctions(fork.dir)) as [DeployedFunction];
-  } finally {
-    process.chdir(cwd);
-  }
+  [fn] = (await functionsIn(fork.dir)) as [DeployedFunction];
 }, 300_000);
 
 afterAll(async () => {
