@@ -119,7 +119,7 @@ export function startDevLoop({
    * plus the folders of the redeploy triggers; node_modules is never watched.
    */
   function rewatch() {
-    if (!bundles) return;
+    if (!bundles || stopping) return;
     sources = bundles.sources();
     const wanted = new Map<string, boolean>(triggerFolders.map((folder) => [folder, false]));
     for (const file of sources) {
@@ -226,9 +226,9 @@ export function startDevLoop({
       stopped ??= (async () => {
         stopping = true;
         clearTimeout(settle);
-        for (const { watcher } of watchers.values()) watcher.close();
         await started.catch(() => {});
         await working;
+        for (const { watcher } of watchers.values()) watcher.close();
         await logs?.stop();
         await bundles?.dispose();
         await stopEsbuild(); // its service process (serverless-esbuild's contexts ran there)
