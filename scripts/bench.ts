@@ -2,8 +2,8 @@
 // `npm run bench`: what each layer costs, measured side by side in one run
 // (scripts/bench/run-bench.ts): per function, whatever the fork deploys; end to end when the
 // example scenario is present (scripts/bench/example/). Ratios are what count on a shared
-// machine. The end-to-end part deploys its own emulator stage, `bench`; everything it sends goes
-// to 127.0.0.1.
+// machine. The end-to-end part deploys its own emulator stages, `bench` and its floor `bare` (the
+// same stack with bare handlers); everything it sends goes to 127.0.0.1.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, runMain, wholeNumber } from './cli.ts';
@@ -15,14 +15,16 @@ const cli = {
     cold import of its prod bundle vs a bare bundle of the same AWS clients
     each consumer's handler on a 10-record batch of its consumed types, and each HTTP function's
     on one request, vs a bare handler making the same AWS calls (AWS stubbed in process)
+    cold start: init + that first invocation in a fresh process vs the bare handler bundled
   end to end (the example scenario, scripts/bench/example/, when present; needs the emulator):
-    calculations through the deployed stage \`bench\`, AWS calls and USD per calculation
+    calculations through the deployed stage \`bench\` and, in alternating rounds, through
+    stage \`bare\` (the same stack with bare handlers); AWS calls and USD per calculation
   --json            print the report as JSON instead of a table
   --no-e2e          skip the end-to-end part (no emulator needed)
   --latency-ms n    latency of every stubbed AWS call (default 5)
   --rounds n        timed rounds per handler comparison (default 30)
-  --cold-runs n     fresh node processes per bundle (default 15)
-  --calculations n  end to end: calculations sent (default 500)
+  --cold-runs n     fresh node processes per bundle and per cold start (default 15)
+  --calculations n  end to end: calculations sent to each stage (default 500)
   --concurrency n   end to end: requests in flight (default 16)
   --help            this text`,
   options: {

@@ -38,34 +38,47 @@ export interface ColdImportReport {
   functions: ColdImport[];
 }
 
-/** The AWS clients a bundle holds, recognised by their protocols' marks, and how to create each. */
+/**
+ * The AWS clients a bundle holds, recognised by their protocols' marks, and how to create each:
+ * as a `const` named after the service (a bare handler calls through it), kept in `clients`.
+ */
 const CLIENTS = [
   {
+    service: 'dynamodb',
     mark: 'DynamoDB_20120810',
     code: `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-clients.push(DynamoDBDocumentClient.from(new DynamoDBClient({})));`,
+const dynamodb = new DynamoDBClient({});
+clients.push(DynamoDBDocumentClient.from(dynamodb));`,
   },
   {
+    service: 'sqs',
     mark: 'AmazonSQS',
-    code: `import { SQSClient } from '@aws-sdk/client-sqs'; clients.push(new SQSClient({}));`,
+    code: `import { SQSClient } from '@aws-sdk/client-sqs'; const sqs = new SQSClient({}); clients.push(sqs);`,
   },
   {
+    service: 'sns',
     mark: '2010-03-31',
-    code: `import { SNSClient } from '@aws-sdk/client-sns'; clients.push(new SNSClient({}));`,
+    code: `import { SNSClient } from '@aws-sdk/client-sns'; const sns = new SNSClient({}); clients.push(sns);`,
   },
   {
+    service: 'ssm',
     mark: 'AmazonSSM',
-    code: `import { SSMClient } from '@aws-sdk/client-ssm'; clients.push(new SSMClient({}));`,
+    code: `import { SSMClient } from '@aws-sdk/client-ssm'; const ssm = new SSMClient({}); clients.push(ssm);`,
   },
 ];
 
-/** The bare bundle for a function: the same AWS clients, created, and nothing else. */
-const bareEntry = (bundle: string) =>
-  [
-    'export const clients = [];',
-    ...CLIENTS.filter((c) => bundle.includes(c.mark)).map((c) => c.code),
-  ].join('\n');
+/**
+ * The bare bundle's code for a function: the same AWS clients, created, and nothing else; and
+ * the services whose client it names (`const dynamodb`, `const sqs` …).
+ */
+export function bareClients(bundle: string): { code: string; services: string[] } {
+  const held = CLIENTS.filter((c) => bundle.includes(c.mark));
+  return {
+    code: ['export const clients = [];', ...held.map((c) => c.code)].join('\n'),
+    services: held.map((c) => c.service),
+  };
+}
 
 const DIGITS = new Int8Array(128);
 [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].forEach((c, i) => {
@@ -83,14 +96,14 @@ const partOf = (file: string) =>
  * every bundle): each mapped stretch of output counts for the file it came from — what esbuild's
  * metafile would say, without bundling again.
  */
-function bytesByPart(bundleFile: string): Map<string, number> {
-  if (!existsSync(`${bundleFile}.map`))
-    return new Map([['(no source map)', readFileSync(bundleFile, 'utf8').length]]);
-  const map = JSON.parse(readFileSync(`${bundleFile}.map`, 'utf8')) as {
+function bytesByPart(file: string): Map<string, number> {
+  if (!existsSync(`${file}.map`))
+    return new Map([['(no source map)', readFileSync(file, 'utf8').length]]);
+  const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as {
     sources: string[];
     mappings: string;
   };
-  const lines = readFileSync(bundleFile, 'utf8').split('\n');
+  const lines = readFileSync(file, 'utf8').split('\n');
   const sourceParts = map.sources.map(partOf);
   const parts = new Map<string, number>();
   const add = (part: string, n: number) => parts.set(part, (parts.get(part) ?? 0) + n);
@@ -146,7 +159,19 @@ function partsAbove(bundle: Map<string, number>, bare: Map<string, number>) {
     .sort((a, b) => b.kb - a.kb);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+export const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/**
+ * Paired ratio: each round's time over its baseline's time in the same round (they ran back to
+ * back), then the median of those — drift of a shared machine between rounds cancels.
+ */
+export const pairedRatio = (a: number[], b: number[]) =>
+  median(a.map((ms, i) => ms / (b[i] ?? ms)));
+
+/** Where a function's bundle is once its zip is unpacked into `workDir/<name>`. */
+export const bundleFile = (workDir: string, f: { name: string; source: string }) =>
+  path.join(workDir, f.name, `${f.source.replace(/\.ts$/, '')}.mjs`);
 
 export async function measureColdImports({
   root,
@@ -175,11 +200,10 @@ export async function measureColdImports({
   }> = [];
   const run = promisify(execFile);
   for (const f of packaged.functions) {
-    const dir = path.join(workDir, f.name);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(path.join(workDir, f.name), { recursive: true });
     targets.push({
       name: f.name,
-      file: path.join(dir, `${f.source.replace(/\.ts$/, '')}.mjs`),
+      file: bundleFile(workDir, f),
       env: Object.fromEntries(Object.entries(f.env).map(([k, v]) => [k, standIn(k, v)])),
       memoryMb: f.memoryMb,
       source: f.source,
@@ -205,7 +229,7 @@ export async function measureColdImports({
   };
   const bares = new Map<string, string>();
   for (const t of targets) {
-    const entry = bareEntry(readFileSync(t.file, 'utf8'));
+    const entry = bareClients(readFileSync(t.file, 'utf8')).code;
     t.bare = bares.get(entry) ?? path.join(workDir, `bare-${bares.size}.mjs`);
     bares.set(entry, t.bare);
   }
@@ -278,9 +302,7 @@ export async function measureColdImports({
   };
   const emptyNodeMs = median(samples.get('empty') ?? []);
   const bareOf = (t: (typeof targets)[number]) => median(samples.get(t.bare ?? '') ?? []);
-  // Ratios are paired: each round's time over its bare bundle's time in the same round (they ran
-  // back to back), then the median of those — drift of a shared machine between rounds cancels.
-  const pairedRatio = (a: number[], b: number[]) => median(a.map((ms, i) => ms / (b[i] ?? ms)));
+  // Ratios are paired (pairedRatio): a bundle and its baseline ran back to back in each round.
   const vs = (t: (typeof targets)[number], baseline: string) =>
     pairedRatio(samples.get(t.name) ?? [], samples.get(baseline) ?? []);
   const allClients = [...bares.values()].sort(

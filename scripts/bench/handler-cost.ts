@@ -2,35 +2,28 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyResultV2,
-  Context,
-  SQSBatchResponse,
-  SQSEvent,
-  SQSRecord,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract, type EventType } from '../../events/registry.ts';
+import {
+  type BareSdk,
+  bareCall,
+  bareConsumer,
+  bareHttp,
+  callKinds,
+  planOf,
+} from './bare-handler.ts';
 import { standIn } from './functions.ts';
-import { startStubAws } from './stub-aws.ts';
+import { type StubSetup, startStubAws, withStubUrl } from './stub-aws.ts';
 
 // What the consumer stack and the HTTP stack cost, per function: each function's real handler
 // (imported from its source, with its own environment from the template) against a bare handler
-// written by hand that makes the same AWS calls (counted on the stub, per record or request), the
-// records of a batch handled concurrently — the best a hand-written handler does. Every AWS call
-// is answered by an in-process stub after a fixed latency, so the difference is what the
-// middleware and the libraries cost. Consumers get batches of their consumed types, built from
-// the contracts' own examples (events/registry.ts).
+// written by hand that makes the same AWS calls (counted on the stub, per record or request;
+// bare-handler.ts), taking a batch's records as the consumer does (at once unless it declares
+// `concurrent: false`). Every AWS call is answered by an in-process stub after a fixed latency,
+// so the difference is what the middleware and the libraries cost. Consumers get batches of their
+// consumed types, built from the contracts' own examples (events/registry.ts); what a scenario
+// sets up on the stub for a function (its SSM parameters, a webhook target) comes with its job.
 
 export interface HandlerCost {
   /** Median ms per batch / request. */
@@ -40,15 +33,22 @@ export interface HandlerCost {
   ratio: number;
   stackPerSecond: number;
   barePerSecond: number;
-  /** AWS calls per record (consumer) or request (HTTP), by service:Operation — the same for both. */
+  /**
+   * AWS calls per record (consumer) or request (HTTP), by service:Operation, of a warm invocation
+   * — the bare handler makes the same (`http:POST`: an outbound HTTP call, a webhook say).
+   */
   callsPerUnit: Record<string, number>;
+  /** The same of the first invocation after the module loaded (what a cold start calls). */
+  firstCallsPerUnit: Record<string, number>;
+  /** A consumer: whether it takes a batch's records at once (its bare handler does the same). */
+  concurrent?: boolean;
   /** What the real handler logged as a failure (WARN/ERROR) on a sample batch or request, if anything. */
   failure?: string;
   /** HTTP: the status the real handler answered. */
   status?: number;
 }
 
-interface Job {
+export interface Job {
   /** The function's name in the template. */
   function: string;
   /** Its handler source, project-relative, and the export the template names. */
@@ -56,6 +56,8 @@ interface Job {
   exportName: string;
   /** Its environment as the template sets it (stand-ins for intrinsics are made here). */
   env: Record<string, unknown>;
+  /** What the bench scenario sets up on the stub for it (its parameters, say). */
+  stub?: StubSetup;
 }
 
 export interface ConsumerJob extends Job {
@@ -100,7 +102,22 @@ const BASE_ENV = {
   POWERTOOLS_METRICS_DISABLED: 'false', // EMF documents are part of what the stack costs
 };
 
-const context = (): Context =>
+/**
+ * A function's environment on the stub: the template's (stand-ins for intrinsics), its stub
+ * setup's, AWS_ENDPOINT_URL the stub and dummy credentials.
+ */
+export function stubbedEnv(job: Job, url: string): Record<string, string> {
+  return {
+    ...BASE_ENV,
+    ...Object.fromEntries(Object.entries(job.env).map(([k, v]) => [k, standIn(k, v, url)])),
+    ...Object.fromEntries(
+      Object.entries(job.stub?.env ?? {}).map(([k, v]) => [k, withStubUrl(v, url)]),
+    ),
+    AWS_ENDPOINT_URL: url,
+  };
+}
+
+export const context = (): Context =>
   ({
     functionName: 'bench',
     functionVersion: '$LATEST',
@@ -143,7 +160,7 @@ export function batchOf(types: string[], size: number): SQSEvent {
   return { Records };
 }
 
-function httpRequest(route: string, sample: HttpSample): APIGatewayProxyEventV2 {
+export function httpRequest(route: string, sample: HttpSample): APIGatewayProxyEventV2 {
   const [method = 'GET', routePath = '/'] = route.split(' ');
   const pathParameters: Record<string, string> = {};
   const rawPath = routePath.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => {
@@ -173,130 +190,44 @@ function httpRequest(route: string, sample: HttpSample): APIGatewayProxyEventV2 
   } as unknown as APIGatewayProxyEventV2;
 }
 
-type BareCall = (id: string, body: string) => Promise<unknown>;
+/** An AWS service's SDK package: its exports and the export name of its client class. */
+export async function sdkOf(
+  service: string,
+): Promise<{ module: string; client: string; exports: Record<string, unknown> }> {
+  const module = `@aws-sdk/client-${service}`;
+  const exports = (await import(module).catch(() => undefined)) as
+    | Record<string, unknown>
+    | undefined;
+  const client = Object.keys(exports ?? {}).find(
+    (name) => name.endsWith('Client') && !name.includes('ServiceException'),
+  );
+  if (!exports || !client)
+    throw new Error(`The bare handler has no SDK client for ${service} (${module})`);
+  return { module, client, exports };
+}
 
 /** SDK clients of the bare handlers, one per service, made on first use. */
 class BareClients {
-  private readonly clients = new Map<string, { send: (c: unknown) => Promise<unknown> }>();
-  async of(service: string) {
-    const known = this.clients.get(service);
-    if (known) return known;
-    const made =
-      service === 'dynamodb'
-        ? new DynamoDBClient({})
-        : service === 'sns'
-          ? new SNSClient({})
-          : service === 'sqs'
-            ? new SQSClient({})
-            : await this.generic(service);
-    this.clients.set(service, made as { send: (c: unknown) => Promise<unknown> });
-    return made as { send: (c: unknown) => Promise<unknown> };
-  }
-  private async generic(service: string) {
-    const module = (await import(`@aws-sdk/client-${service}`).catch(() => undefined)) as
-      | Record<string, new (config: object) => unknown>
-      | undefined;
-    const Client = Object.entries(module ?? {}).find(
-      ([name]) => name.endsWith('Client') && !name.includes('ServiceException'),
-    )?.[1];
-    if (!module || !Client)
-      throw new Error(
-        `The bare handler has no SDK client for ${service} (@aws-sdk/client-${service})`,
-      );
-    return new Client({});
-  }
-  async command(service: string, operation: string, input: object) {
-    const module = (await import(`@aws-sdk/client-${service}`)) as Record<
-      string,
-      new (
-        input: object,
-      ) => unknown
-    >;
-    const Command = module[`${operation}Command`];
-    if (!Command) throw new Error(`The bare handler has no command for ${service}:${operation}`);
-    return () => new Command(input);
+  private readonly clients = new Map<string, BareSdk['client']>();
+  /** The client and command class of `service:Operation`; none for an outbound HTTP call. */
+  async of(key: string): Promise<BareSdk | undefined> {
+    const [service = '', operation = ''] = key.split(':');
+    if (service === 'http') return undefined;
+    const sdk = await sdkOf(service);
+    const Command = sdk.exports[`${operation}Command`] as BareSdk['Command'] | undefined;
+    if (!Command) throw new Error(`The bare handler has no command for ${key}`);
+    let client = this.clients.get(service);
+    if (!client) {
+      const Client = sdk.exports[sdk.client] as new (config: object) => BareSdk['client'];
+      client = new Client({});
+      this.clients.set(service, client);
+    }
+    return { client, Command };
   }
   destroy() {
     for (const client of this.clients.values())
       (client as unknown as { destroy?: () => void }).destroy?.();
   }
-}
-
-/** One AWS call of the given kind, as a hand-written handler would make it. */
-async function bareCall(key: string, clients: BareClients): Promise<BareCall> {
-  const [service = '', operation = ''] = key.split(':');
-  const client = await clients.of(service);
-  const TableName = 'bench-bare';
-  const Key = (id: string) => ({ id: { S: `bare#${id}` } });
-  const TopicArn = 'arn:aws:sns:us-east-1:000000000000:bench-events';
-  switch (key) {
-    case 'dynamodb:PutItem':
-      return (id) =>
-        client.send(
-          new PutItemCommand({
-            TableName,
-            Item: { ...Key(id), status: { S: 'INPROGRESS' }, expiration: { N: '1' } },
-            ConditionExpression: 'attribute_not_exists(id)',
-          }),
-        );
-    case 'dynamodb:UpdateItem':
-      return (id) =>
-        client.send(
-          new UpdateItemCommand({
-            TableName,
-            Key: Key(id),
-            UpdateExpression: 'SET #s = :s',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':s': { S: 'COMPLETED' } },
-          }),
-        );
-    case 'dynamodb:GetItem':
-      return (id) => client.send(new GetItemCommand({ TableName, Key: Key(id) }));
-    case 'dynamodb:DeleteItem':
-      return (id) => client.send(new DeleteItemCommand({ TableName, Key: Key(id) }));
-    case 'sns:Publish':
-      return (_, body) =>
-        client.send(
-          new PublishCommand({
-            TopicArn,
-            Message: body,
-            MessageAttributes: { type: { DataType: 'String', StringValue: 'bench.event' } },
-          }),
-        );
-    case 'sns:PublishBatch':
-      return (_, body) =>
-        client.send(
-          new PublishBatchCommand({
-            TopicArn,
-            PublishBatchRequestEntries: [{ Id: '0', Message: body }],
-          }),
-        );
-    case 'sqs:SendMessage':
-      return (_, body) =>
-        client.send(
-          new SendMessageCommand({
-            QueueUrl: `${process.env.AWS_ENDPOINT_URL}/000000000000/bench-bare`,
-            MessageBody: body,
-          }),
-        );
-    default: {
-      // Any other call: the operation's command with no input, through the service's client.
-      const command = await clients.command(service, operation, {});
-      return () => client.send(command());
-    }
-  }
-}
-
-/** The calls of one unit, idempotency writes around the rest, in the order a handler makes them. */
-async function callPlan(
-  callsPerUnit: Record<string, number>,
-  clients: BareClients,
-): Promise<BareCall[]> {
-  const plan = Object.entries(callsPerUnit).flatMap(([key, n]) =>
-    Array.from({ length: Math.round(n) }, () => key),
-  );
-  const rank = (k: string) => (k === 'dynamodb:PutItem' ? 0 : k === 'dynamodb:UpdateItem' ? 2 : 1);
-  return Promise.all(plan.sort((a, b) => rank(a) - rank(b)).map((key) => bareCall(key, clients)));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -316,7 +247,7 @@ async function quietly<T>(fn: () => Promise<T>, lines?: string[]): Promise<T> {
 }
 
 /** The first WARN/ERROR line a handler logged, as `message (failure code)`. */
-function firstFailure(lines: string[]): string | undefined {
+export function firstFailure(lines: string[]): string | undefined {
   for (const line of lines.join('').split('\n')) {
     if (!/"level":"(WARN|ERROR|CRITICAL)"/.test(line)) continue;
     try {
@@ -336,7 +267,7 @@ async function compare(
   bare: () => Promise<unknown>,
   rounds: number,
   unitsPerCall: number,
-): Promise<Omit<HandlerCost, 'callsPerUnit'>> {
+): Promise<Pick<HandlerCost, 'stackMs' | 'bareMs' | 'ratio' | 'stackPerSecond' | 'barePerSecond'>> {
   const stackTimes: number[] = [];
   const bareTimes: number[] = [];
   const time = async (fn: () => Promise<unknown>) => {
@@ -384,14 +315,27 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
     );
     return { result, callsPerUnit, failure: firstFailure(lines) };
   };
+  // The first invocation's calls (a cold start's: parameters read, say) and the next one's (warm:
+  // what every later invocation makes, which the bare handler makes too).
+  const firstAndWarm = async (run: () => Promise<unknown>, units: number) => {
+    const first = await sample(run, units);
+    const warm = await sample(run, units);
+    return {
+      result: warm.result,
+      firstCallsPerUnit: first.callsPerUnit,
+      callsPerUnit: warm.callsPerUnit,
+      failure: first.failure ?? warm.failure,
+    };
+  };
   // Each function's module is imported under its own environment: its config is read at import.
   const load = async (job: Job) => {
+    stub.parameters.clear();
+    for (const [name, value] of Object.entries(job.stub?.parameters ?? {}))
+      stub.parameters.set(name, withStubUrl(value, stub.url));
     process.env = {
       ...saved,
-      ...BASE_ENV,
-      ...Object.fromEntries(Object.entries(job.env).map(([k, v]) => [k, standIn(k, v, stub.url)])),
+      ...stubbedEnv(job, stub.url),
       POWERTOOLS_METRICS_DISABLED: 'false', // EMF documents are part of what the stack costs
-      AWS_ENDPOINT_URL: stub.url,
     };
     const module = (await import(
       pathToFileURL(path.join(options.root, job.source)).href
@@ -399,7 +343,15 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
     const handler = module[job.exportName];
     if (typeof handler !== 'function')
       throw new Error(`${job.source} exports no function "${job.exportName}" (${job.function})`);
-    return handler as (event: unknown, context: Context) => Promise<unknown>;
+    return handler as ((event: unknown, context: Context) => Promise<unknown>) & {
+      consumer?: { concurrent?: boolean };
+    };
+  };
+  const target = () => ({ endpoint: stub.url, parameter: [...stub.parameters.keys()][0] });
+  const planFor = async (callsPerUnit: Record<string, number>, units: number) => {
+    const sdks = new Map<string, BareSdk | undefined>();
+    for (const key of callKinds(callsPerUnit, units)) sdks.set(key, await clients.of(key));
+    return planOf(callsPerUnit, units, (key) => bareCall(key, target(), sdks.get(key)));
   };
   const costs: HandlerCosts = { consumers: {}, http: {}, unmeasured: {} };
   try {
@@ -412,22 +364,14 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
     };
     await each(options.consumers, async (job) => {
       const handler = await load(job);
+      // A bare handler takes the batch as the consumer does: records at once, or one at a time.
+      const concurrent = handler.consumer?.concurrent ?? true;
       const batch = () => batchOf(job.consumes, options.batchSize);
-      const { callsPerUnit, failure } = await sample(
+      const { callsPerUnit, firstCallsPerUnit, failure } = await firstAndWarm(
         () => handler(batch(), context()),
         options.batchSize,
       );
-      const plan = await callPlan(callsPerUnit, clients);
-      const bare = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-        await Promise.all(
-          event.Records.map(async (record) => {
-            const { id, data } = JSON.parse(record.body);
-            const out = JSON.stringify({ id: randomUUID(), data });
-            for (const call of plan) await call(id, out);
-          }),
-        );
-        return { batchItemFailures: [] };
-      };
+      const bare = bareConsumer(await planFor(callsPerUnit, options.batchSize), concurrent);
       const cost = await quietly(() =>
         compare(
           () => handler(batch(), context()),
@@ -436,24 +380,23 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
           options.batchSize,
         ),
       );
-      costs.consumers[job.function] = { ...cost, callsPerUnit, ...(failure ? { failure } : {}) };
+      costs.consumers[job.function] = {
+        ...cost,
+        callsPerUnit,
+        firstCallsPerUnit,
+        concurrent,
+        ...(failure ? { failure } : {}),
+      };
     });
     await each(options.http, async (job) => {
       const handler = await load(job);
       const request = () => httpRequest(job.route, job.sample);
-      const { result, callsPerUnit, failure } = await sample(
+      const { result, callsPerUnit, firstCallsPerUnit, failure } = await firstAndWarm(
         () => handler(request(), context()),
         1,
       );
       const status = (result as { statusCode?: number } | undefined)?.statusCode ?? 200;
-      const plan = await callPlan(callsPerUnit, clients);
-      const bare = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
-        const input = event.body ? JSON.parse(event.body) : event.pathParameters;
-        const id = randomUUID();
-        const body = JSON.stringify({ id, data: input });
-        for (const call of plan) await call(event.headers['idempotency-key'] ?? id, body);
-        return { statusCode: status, body: JSON.stringify({ id }) };
-      };
+      const bare = bareHttp(await planFor(callsPerUnit, 1), status);
       const cost = await quietly(() =>
         compare(
           () => handler(request(), context()),
@@ -462,7 +405,13 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
           1,
         ),
       );
-      costs.http[job.function] = { ...cost, callsPerUnit, status, ...(failure ? { failure } : {}) };
+      costs.http[job.function] = {
+        ...cost,
+        callsPerUnit,
+        firstCallsPerUnit,
+        status,
+        ...(failure ? { failure } : {}),
+      };
     });
     return costs;
   } finally {

@@ -98,6 +98,9 @@ describe('npm run bench (tiny)', () => {
       expect(c.consumes).toEqual(topology.services[c.consumer]?.consumes);
       expect(c.failure, `${name}'s sample batch`).toBeUndefined();
       expect(c.ratio).toBeGreaterThan(0);
+      // The bare handler takes the batch as the consumer declares, and makes its warm calls.
+      expect(typeof c.concurrent).toBe('boolean');
+      expect(c.firstCallsPerUnit).toBeTypeOf('object');
       expect(report.stackVsBareByFunction[name]).toBe(c.ratio);
       expect(table).toMatch(new RegExp(`consumer stack ${name}, 10-record batch .*× bare handler`));
     }
@@ -111,5 +114,27 @@ describe('npm run bench (tiny)', () => {
       expect(report.http[name] ?? report.unmeasured[name], handler).toBeDefined();
     }
     for (const h of Object.values(report.http)) expect(h.failure).toBeUndefined();
-  }, 60_000);
+
+    // Cold starts: init + the first invocation of every measured function, beside a bare bundle
+    // doing the same, in fresh processes.
+    expect(report.coldInvoke.map((c) => c.function).sort()).toEqual(
+      [...Object.keys(report.consumers), ...Object.keys(report.http)].sort(),
+    );
+    for (const c of report.coldInvoke) {
+      expect(c.failure, `${c.function}'s first invocation`).toBeUndefined();
+      for (const figure of [c.ms, c.bareMs, c.vsBare, c.cpuMs, c.cpuVsBare, c.loadedMs])
+        expect(figure, c.function).toBeGreaterThan(0);
+      expect(c.invokedMs).toBeGreaterThanOrEqual(0);
+      expect(c.bareKb).toBeGreaterThan(0);
+      expect(c.first).toBe(report.consumers[c.function] ? '10-record batch' : 'one request');
+      expect(report.coldInvokeVsBareByFunction[c.function]).toBe(c.vsBare);
+      expect(table).toMatch(
+        new RegExp(`cold start ${c.function}, init \\+ first .*× a bare handler bundle`),
+      );
+    }
+    if (report.coldInvoke.length)
+      expect(report.coldInvokeVsBare).toBe(
+        Math.max(...Object.values(report.coldInvokeVsBareByFunction)),
+      );
+  }, 120_000);
 });

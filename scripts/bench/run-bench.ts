@@ -3,18 +3,23 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ColdImportReport, measureColdImports } from './cold-import.ts';
+import { type ColdInvoke, type ColdInvokeJob, measureColdInvokes } from './cold-invoke.ts';
 import { type PackagedFunction, packageFunctions } from './functions.ts';
 import {
+  batchOf,
   type HandlerCost,
   type HttpJob,
   type HttpSample,
+  httpRequest,
   startHandlerCostApart,
 } from './handler-cost.ts';
+import type { StubSetup } from './stub-aws.ts';
 
 // `npm run bench`: every figure side by side from one run, each beside what it is compared with.
 // Per function, for whatever functions the template deploys: cold import against a bare bundle
-// of its AWS clients, and each consumer's (and HTTP function's) handler stack against a bare
-// handler making the same AWS calls. A scenario — the example domain's, in
+// of its AWS clients, each consumer's (and HTTP function's) handler stack against a bare handler
+// making the same AWS calls, and init + its first invocation in a fresh process against the same
+// bare handler bundled on its own. A scenario — the example domain's, in
 // scripts/bench/example/scenario.ts, loaded only when present — adds sample requests for HTTP
 // routes that take a body, and the end-to-end run on a deployed emulator stage.
 
@@ -48,6 +53,11 @@ export interface BenchReport {
   /** Worst function: ms / the bare bundle creating the same clients. */
   coldImportVsBare?: number;
   coldImportVsBareByFunction: Record<string, number>;
+  /** Per function: init + its first invocation (10-record batch or one request) in a fresh process. */
+  coldInvoke: ColdInvoke[];
+  /** Worst function: ms / a bare handler bundle doing the same in a fresh process. */
+  coldInvokeVsBare?: number;
+  coldInvokeVsBareByFunction: Record<string, number>;
   /** Per consumer function: its real handler on a 10-record batch against a bare handler. */
   consumers: Record<string, ConsumerCost>;
   /**
@@ -73,6 +83,8 @@ export type Row = [figure: string, value: string, comparedWith: string];
 export interface BenchScenario {
   /** Sample requests for HTTP routes that take a body, by route (`POST /orders`). */
   httpSamples?: Record<string, HttpSample>;
+  /** What a function needs of the stubbed AWS to do its work (its SSM parameters, say). */
+  stub?: (f: PackagedFunction) => StubSetup | undefined;
   /** The end-to-end part, after the per-function figures: its report fields, rows and assumptions. */
   endToEnd?: (
     options: BenchOptions,
@@ -117,12 +129,16 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     // Consumers get batches of what they consume; HTTP functions their first route, with a
     // sample request when it takes a body.
     const unmeasured: Record<string, string> = {};
-    const job = (f: PackagedFunction) => ({
-      function: f.name,
-      source: f.source,
-      exportName: f.exportName,
-      env: f.env,
-    });
+    const job = (f: PackagedFunction) => {
+      const stub = scenario?.stub?.(f);
+      return {
+        function: f.name,
+        source: f.source,
+        exportName: f.exportName,
+        env: f.env,
+        ...(stub ? { stub } : {}),
+      };
+    };
     const consumers = functions.flatMap((f) =>
       f.consumer ? [{ ...job(f), consumes: f.consumer.consumes }] : [],
     );
@@ -150,6 +166,38 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       http,
     });
     Object.assign(unmeasured, costs.unmeasured);
+
+    // The same handlers' cold starts: each bundle in a fresh process with its first event.
+    const coldJobs: ColdInvokeJob[] = [
+      ...consumers.flatMap((j) => {
+        const cost = costs.consumers[j.function];
+        if (!cost) return [];
+        const event = batchOf(j.consumes, 10);
+        const { concurrent = true, firstCallsPerUnit } = cost;
+        return [{ ...j, event, units: 10, callsPerUnit: firstCallsPerUnit, concurrent }];
+      }),
+      ...http.flatMap((j) => {
+        const cost = costs.http[j.function];
+        if (!cost) return [];
+        const event = httpRequest(j.route, j.sample);
+        return [
+          { ...j, event, units: 1, callsPerUnit: cost.firstCallsPerUnit, status: cost.status },
+        ];
+      }),
+    ];
+    o.log(
+      `cold starts of ${coldJobs.length} functions: init + first invocation, against bare bundles …`,
+    );
+    const coldInvoke = await measureColdInvokes({
+      root: o.root,
+      workDir,
+      runs: o.coldImportRuns,
+      latencyMs: o.latencyMs,
+      jobs: coldJobs,
+    });
+    const coldInvokeVsBareByFunction = Object.fromEntries(
+      coldInvoke.map((c) => [c.function, c.vsBare]),
+    );
 
     const deployed = coldImport.functions.filter((f) => !f.function.includes('('));
     const coldImportVsBareByFunction = Object.fromEntries(
@@ -187,6 +235,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       coldImport,
       coldImportVsBare: worst(Object.values(coldImportVsBareByFunction)),
       coldImportVsBareByFunction,
+      coldInvoke,
+      coldInvokeVsBare: worst(Object.values(coldInvokeVsBareByFunction)),
+      coldInvokeVsBareByFunction,
       consumers: consumerCosts,
       stackVsBare: worst(
         (calling.length ? calling : Object.values(costs.consumers)).map((c) => c.ratio),
@@ -246,6 +297,19 @@ export function formatBench(r: BenchReport): string {
             ] as Row,
           ]),
     ]),
+    ...r.coldInvoke.flatMap((c): Row[] => [
+      [
+        `cold start ${c.function}, init + first ${c.first}`,
+        `${f1(c.ms)} ms`,
+        `${f2(c.vsBare)}× a bare handler bundle doing the same (${f1(c.bareMs)} ms, ${c.bareKb.toFixed(0)} KB)`,
+      ],
+      [
+        '  loaded, then first invocation',
+        `${f1(c.loadedMs)} + ${f1(c.invokedMs)} ms`,
+        `bare ${f1(c.bareLoadedMs)} + ${f1(c.bareInvokedMs)} ms (in process); CPU ${f2(c.cpuVsBare)}× bare`,
+      ],
+      ...(c.failure ? [['  its first invocation logged', '', c.failure] as Row] : []),
+    ]),
     ...Object.entries(r.consumers).flatMap(([name, c]): Row[] => [
       [
         `consumer stack ${name}, 10-record batch`,
@@ -255,7 +319,7 @@ export function formatBench(r: BenchReport): string {
       [
         '  per record',
         `${f2((c.stackMs - c.bareMs) / 10)} ms over bare`,
-        `${callList(c.callsPerUnit)}; records of ${c.consumes.join(', ')}`,
+        `${callList(c.callsPerUnit)}; records of ${c.consumes.join(', ')}${c.concurrent === false ? ', one at a time (bare too)' : ''}`,
       ],
       ...(c.failure ? [['  its sample batch logged', '', c.failure] as Row] : []),
     ]),
@@ -273,6 +337,8 @@ export function formatBench(r: BenchReport): string {
     rows.push(['functions', '0', 'serverless.yml deploys none yet: npm run new:service adds one']);
   if (r.coldImportVsBare !== undefined)
     rows.push(['worst cold import vs bare bundle', `${f2(r.coldImportVsBare)}×`, '']);
+  if (r.coldInvokeVsBare !== undefined)
+    rows.push(['worst cold start vs bare handler bundle', `${f2(r.coldInvokeVsBare)}×`, '']);
   if (r.stackVsBare !== undefined)
     rows.push([
       'worst consumer stack vs bare handler',
