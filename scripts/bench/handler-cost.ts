@@ -320,11 +320,14 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
   const firstAndWarm = async (run: () => Promise<unknown>, units: number) => {
     const first = await sample(run, units);
     const warm = await sample(run, units);
+    const failure = first.failure ?? warm.failure;
     return {
       result: warm.result,
-      firstCallsPerUnit: first.callsPerUnit,
-      callsPerUnit: warm.callsPerUnit,
-      failure: first.failure ?? warm.failure,
+      calls: {
+        callsPerUnit: warm.callsPerUnit,
+        firstCallsPerUnit: first.callsPerUnit,
+        ...(failure ? { failure } : {}),
+      },
     };
   };
   // Each function's module is imported under its own environment: its config is read at import.
@@ -367,11 +370,8 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
       // A bare handler takes the batch as the consumer does: records at once, or one at a time.
       const concurrent = handler.consumer?.concurrent ?? true;
       const batch = () => batchOf(job.consumes, options.batchSize);
-      const { callsPerUnit, firstCallsPerUnit, failure } = await firstAndWarm(
-        () => handler(batch(), context()),
-        options.batchSize,
-      );
-      const bare = bareConsumer(await planFor(callsPerUnit, options.batchSize), concurrent);
+      const { calls } = await firstAndWarm(() => handler(batch(), context()), options.batchSize);
+      const bare = bareConsumer(await planFor(calls.callsPerUnit, options.batchSize), concurrent);
       const cost = await quietly(() =>
         compare(
           () => handler(batch(), context()),
@@ -380,23 +380,14 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
           options.batchSize,
         ),
       );
-      costs.consumers[job.function] = {
-        ...cost,
-        callsPerUnit,
-        firstCallsPerUnit,
-        concurrent,
-        ...(failure ? { failure } : {}),
-      };
+      costs.consumers[job.function] = { ...cost, ...calls, concurrent };
     });
     await each(options.http, async (job) => {
       const handler = await load(job);
       const request = () => httpRequest(job.route, job.sample);
-      const { result, callsPerUnit, firstCallsPerUnit, failure } = await firstAndWarm(
-        () => handler(request(), context()),
-        1,
-      );
+      const { result, calls } = await firstAndWarm(() => handler(request(), context()), 1);
       const status = (result as { statusCode?: number } | undefined)?.statusCode ?? 200;
-      const bare = bareHttp(await planFor(callsPerUnit, 1), status);
+      const bare = bareHttp(await planFor(calls.callsPerUnit, 1), status);
       const cost = await quietly(() =>
         compare(
           () => handler(request(), context()),
@@ -405,13 +396,7 @@ export async function measureHandlerCost(options: HandlerCostOptions): Promise<H
           1,
         ),
       );
-      costs.http[job.function] = {
-        ...cost,
-        callsPerUnit,
-        firstCallsPerUnit,
-        status,
-        ...(failure ? { failure } : {}),
-      };
+      costs.http[job.function] = { ...cost, ...calls, status };
     });
     return costs;
   } finally {

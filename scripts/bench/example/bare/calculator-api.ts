@@ -1,13 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { cloudEvent, derivedId, publish } from './events.ts';
+import { claimRecord, cloudEvent, completeRecord, derivedId, publish } from './events.ts';
 
 // POST /calculations, bare: the same calls as the real one — the Idempotency-Key's record
 // (conditional put, then completed with the answer), calculation.requested published.
@@ -15,7 +10,7 @@ import { cloudEvent, derivedId, publish } from './events.ts';
 const dynamodb = new DynamoDBClient({});
 const sns = new SNSClient({});
 const OPERATIONS = ['add', 'subtract', 'multiply', 'divide'];
-const DAY = 24 * 60 * 60;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const answer = (statusCode: number, body: object, headers: Record<string, string> = {}) => ({
   statusCode,
@@ -35,33 +30,9 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
     return answer(400, { title: 'Bad Request' });
   const key = event.headers['idempotency-key'];
   const calculationId = key ? derivedId(`calculation ${key}`) : randomUUID();
-  const id = key && `calculator-api#${createHash('sha256').update(key).digest('hex')}`;
-  const now = Math.floor(Date.now() / 1000);
-  if (id) {
-    try {
-      await dynamodb.send(
-        new PutItemCommand({
-          TableName: process.env.IDEMPOTENCY_TABLE,
-          Item: {
-            id: { S: id },
-            status: { S: 'INPROGRESS' },
-            expiration: { N: String(now + DAY) },
-            validation: {
-              S: createHash('sha256')
-                .update(event.body ?? '')
-                .digest('hex'),
-            },
-          },
-          ConditionExpression: 'attribute_not_exists(id) OR expiration < :now',
-          ExpressionAttributeValues: { ':now': { N: String(now) } },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        return answer(409, { title: 'Conflict' });
-      throw error;
-    }
-  }
+  const id = key && `calculator-api#${sha256(key)}`;
+  if (id && !(await claimRecord(dynamodb, id, { validation: { S: sha256(event.body ?? '') } })))
+    return answer(409, { title: 'Conflict' });
   await publish(
     sns,
     cloudEvent('calculation.requested', { calculationId, operation, a, b }, 'calculator', {
@@ -73,18 +44,6 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
     { calculationId, status: 'pending' },
     { location: `/calculations/${calculationId}` },
   );
-  if (id)
-    await dynamodb.send(
-      new UpdateItemCommand({
-        TableName: process.env.IDEMPOTENCY_TABLE,
-        Key: { id: { S: id } },
-        UpdateExpression: 'SET #status = :completed, #data = :data',
-        ExpressionAttributeNames: { '#status': 'status', '#data': 'data' },
-        ExpressionAttributeValues: {
-          ':completed': { S: 'COMPLETED' },
-          ':data': { S: JSON.stringify(response) },
-        },
-      }),
-    );
+  if (id) await completeRecord(dynamodb, id, response);
   return response;
 };

@@ -1,10 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 // What every bare handler of `npm run bench`'s floor shares, written by hand with the AWS SDK
 // only — no Middy, Powertools, zod or shared/: the CloudEvents envelope the real system sends,
-// publishing with the attributes the queues' filter policies match, and an SQS batch loop.
+// publishing with the attributes the queues' filter policies match, an SQS batch loop, and the
+// idempotency records the real API and notifier keep (a conditional put, then completed).
 
 export interface Event {
   specversion: '1.0';
@@ -75,4 +83,53 @@ export function sqsBatch(handle: (event: Event) => Promise<void>, { concurrent =
     else for (const record of batch.Records) await one(record);
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
+}
+
+const DAY = 24 * 60 * 60;
+
+/**
+ * Claim the idempotency record `id` (in IDEMPOTENCY_TABLE): false when a live one is
+ * there already (a repeat).
+ */
+export async function claimRecord(
+  dynamodb: DynamoDBClient,
+  id: string,
+  extra: Record<string, AttributeValue> = {},
+): Promise<boolean> {
+  const now = Math.floor(Date.now() / 1000);
+  try {
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: process.env.IDEMPOTENCY_TABLE,
+        Item: {
+          id: { S: id },
+          status: { S: 'INPROGRESS' },
+          expiration: { N: String(now + DAY) },
+          ...extra,
+        },
+        ConditionExpression: 'attribute_not_exists(id) OR expiration < :now',
+        ExpressionAttributeValues: { ':now': { N: String(now) } },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Mark a claimed record completed, with what the work answered. */
+export async function completeRecord(dynamodb: DynamoDBClient, id: string, data: unknown) {
+  await dynamodb.send(
+    new UpdateItemCommand({
+      TableName: process.env.IDEMPOTENCY_TABLE,
+      Key: { id: { S: id } },
+      UpdateExpression: 'SET #status = :completed, #data = :data',
+      ExpressionAttributeNames: { '#status': 'status', '#data': 'data' },
+      ExpressionAttributeValues: {
+        ':completed': { S: 'COMPLETED' },
+        ':data': { S: JSON.stringify(data) },
+      },
+    }),
+  );
 }

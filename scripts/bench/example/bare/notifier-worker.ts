@@ -1,13 +1,16 @@
 import { createHash, createHmac } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { cloudEvent, derivedId, type Event, publish, sqsBatch } from './events.ts';
+import {
+  claimRecord,
+  cloudEvent,
+  completeRecord,
+  derivedId,
+  type Event,
+  publish,
+  sqsBatch,
+} from './events.ts';
 
 // The notifier, bare: its targets and their secrets from SSM (kept 5 minutes), and per record
 // and target, one at a time as the real one: the delivery's idempotency record, the webhook
@@ -17,7 +20,6 @@ const dynamodb = new DynamoDBClient({});
 const sns = new SNSClient({});
 const ssm = new SSMClient({});
 const env = process.env;
-const TTL = 24 * 60 * 60;
 
 const cache = new Map<string, { value: string; until: number }>();
 async function parameter(Name: string): Promise<string> {
@@ -64,51 +66,16 @@ export const handler = sqsBatch(
     }>;
     for (const target of targets) {
       const id = `notifier-delivery#${createHash('sha256').update(`${target.name} ${event.id}`).digest('hex')}`;
-      const now = Math.floor(Date.now() / 1000);
-      try {
-        await dynamodb.send(
-          new PutItemCommand({
-            TableName: env.IDEMPOTENCY_TABLE,
-            Item: {
-              id: { S: id },
-              status: { S: 'INPROGRESS' },
-              expiration: { N: String(now + TTL) },
-            },
-            ConditionExpression: 'attribute_not_exists(id) OR expiration < :now',
-            ExpressionAttributeValues: { ':now': { N: String(now) } },
-          }),
-        );
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) continue; // delivered before
-        throw error;
-      }
+      if (!(await claimRecord(dynamodb, id))) continue; // delivered before
       const status = await deliver(target, event);
-      await dynamodb.send(
-        new UpdateItemCommand({
-          TableName: env.IDEMPOTENCY_TABLE,
-          Key: { id: { S: id } },
-          UpdateExpression: 'SET #status = :completed, #data = :data',
-          ExpressionAttributeNames: { '#status': 'status', '#data': 'data' },
-          ExpressionAttributeValues: {
-            ':completed': { S: 'COMPLETED' },
-            ':data': { S: JSON.stringify({ status }) },
-          },
-        }),
-      );
+      await completeRecord(dynamodb, id, { status });
+      const data = { calculationId: event.data.calculationId, eventId: event.id, status };
       await publish(
         sns,
-        cloudEvent(
-          'notification.sent',
-          {
-            calculationId: event.data.calculationId,
-            eventId: event.id,
-            target: target.name,
-            status,
-            attempts: 1,
-          },
-          'notifier',
-          { id: derivedId(`${event.id} notifier notification.sent 1`), cause: event },
-        ),
+        cloudEvent('notification.sent', { ...data, target: target.name, attempts: 1 }, 'notifier', {
+          id: derivedId(`${event.id} notifier notification.sent 1`),
+          cause: event,
+        }),
       );
     }
   },
