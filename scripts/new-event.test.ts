@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { currentContract, type EventType } from '../events/registry.ts';
 import { probeEventType, registeredType } from '../test/support/probe-names.ts';
 import { copyRepository } from '../test/support/repo-copy.ts';
 import { contractNames } from './new-event.ts';
+import { GeneratorError, regenerateDocuments } from './new-service.ts';
 
 // `npm run new:event` in a throw-away copy of the repository, each call a fresh process as a
 // user would run it, with a type no fork uses and an existing one from the registry, so this
@@ -59,4 +60,25 @@ describe('npm run new:event', () => {
     for (const line of [`${fresh} v1`, `${existing} v${version}`, `${existing} v${version + 1}`])
       expect(asyncApi).toContain(line);
   }, 60_000); // two generator runs in child processes; slow on a loaded machine
+
+  it('works mid-route: an httpApi route not yet declared fails only `npm run openapi`, in its own words', () => {
+    const serverless = read('serverless.yml');
+    writeFileSync(
+      path.join(fork.dir, 'serverless.yml'),
+      serverless.replace(
+        /^functions:\n/m,
+        "functions:\n  zzProbeApi:\n    handler: services/zz-probe/api.handler\n    events:\n      - httpApi: 'GET /zz-probe'\n",
+      ),
+    );
+    try {
+      const created = newEvent(probeEventType());
+      expect(created.status, created.stderr).toBe(0);
+      expect(() => regenerateDocuments(fork.dir, ['openapi'])).toThrow(GeneratorError);
+      expect(() => regenerateDocuments(fork.dir, ['openapi'])).toThrow(
+        /npm run openapi` failed[^]*zzProbeApi serves GET \/zz-probe, but services\/zz-probe\/routes\.ts does not exist/,
+      );
+    } finally {
+      writeFileSync(path.join(fork.dir, 'serverless.yml'), serverless);
+    }
+  }, 60_000);
 });

@@ -11,7 +11,7 @@ import { parseCli, UsageError, wholeNumber } from './cli.ts';
 import {
   formatWithBiome,
   GeneratorError,
-  regenerateEventDocuments,
+  regenerateDocuments,
   runGenerator,
 } from './new-service.ts';
 
@@ -118,7 +118,7 @@ export function createEvent(root: string, { type, version }: NewEvent): string[]
   for (const [target, text] of Object.entries(files)) writeFileSync(target, text);
   const written = Object.keys(files).map((target) => path.relative(root, target));
   formatWithBiome(root, written);
-  regenerateEventDocuments(root);
+  regenerateDocuments(root, ['asyncapi']);
   return [...written, 'events/asyncapi.yaml', 'events/examples/'];
 }
 

@@ -197,20 +197,43 @@ export function createService(root: string, service: NewService): string[] {
     root,
     written.filter((file) => !file.endsWith('.yml')),
   );
-  regenerateEventDocuments(root); // the AsyncAPI document says who consumes what
+  regenerateDocuments(root, ['asyncapi']); // the AsyncAPI document says who consumes what
   return written;
 }
 
+/** The generated documents, by the script that writes each. */
+const GENERATED_DOCUMENTS = {
+  asyncapi: 'scripts/generate-events.ts',
+  openapi: 'scripts/generate-openapi.ts',
+} as const;
+
 /**
- * `npm run asyncapi` and `npm run openapi` in `root`, in fresh processes that see the files just
- * written: the generated documents follow every change of the generators.
+ * Regenerate `documents` in `root` (`npm run asyncapi`, `npm run openapi`), in fresh processes that
+ * see the files just written. Event and consumer changes need only the AsyncAPI document; the
+ * OpenAPI document follows routes, which only `remove:examples` changes. A generator's failure is
+ * a GeneratorError with its own sentence (a route not yet declared, a broken contract), not a trace.
  */
-export function regenerateEventDocuments(root: string): void {
-  for (const script of ['scripts/generate-events.ts', 'scripts/generate-openapi.ts']) {
-    execFileSync(path.join(root, 'node_modules', '.bin', 'tsx'), [script], {
-      cwd: root,
-      stdio: 'ignore',
-    });
+export function regenerateDocuments(
+  root: string,
+  documents: Array<keyof typeof GENERATED_DOCUMENTS>,
+): void {
+  for (const document of documents) {
+    try {
+      execFileSync(
+        path.join(root, 'node_modules', '.bin', 'tsx'),
+        [GENERATED_DOCUMENTS[document]],
+        {
+          cwd: root,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          encoding: 'utf8',
+        },
+      );
+    } catch (error) {
+      const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+      throw new GeneratorError(
+        `The files are written, but \`npm run ${document}\` failed; fix this and run it again:\n${stderr || (error as Error).message}`,
+      );
+    }
   }
 }
 

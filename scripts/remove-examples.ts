@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseCli, runMain, UsageError } from './cli.ts';
-import { formatWithBiome, regenerateEventDocuments } from './new-service.ts';
+import { formatWithBiome, regenerateDocuments } from './new-service.ts';
 import { removeEntry } from './serverless/yaml-blocks.ts';
 
 export const EXAMPLE_SERVICES = ['calculator', 'storage', 'notifier'];
@@ -84,7 +84,7 @@ export function removeExamples(root: string): string[] {
     root,
     changed.filter((file) => /\.(json|ts)$/.test(file) && existsSync(path.join(root, file))),
   );
-  regenerateEventDocuments(root); // the AsyncAPI document and the README's diagram follow
+  regenerateDocuments(root, ['asyncapi', 'openapi']); // the AsyncAPI document, the README's diagram and openapi.yaml follow
   return changed;
 }
 
