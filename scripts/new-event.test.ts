@@ -75,7 +75,7 @@ describe('npm run new:event', () => {
       expect(created.status, created.stderr).toBe(0);
       expect(() => regenerateDocuments(fork.dir, ['openapi'])).toThrow(GeneratorError);
       expect(() => regenerateDocuments(fork.dir, ['openapi'])).toThrow(
-        /npm run openapi` failed[^]*zzProbeApi serves GET \/zz-probe, but services\/zz-probe\/routes\.ts does not exist/,
+        /npm run openapi` failed[\s\S]*zzProbeApi serves GET \/zz-probe, but services\/zz-probe\/routes\.ts does not exist/,
       );
     } finally {
       writeFileSync(path.join(fork.dir, 'serverless.yml'), serverless);
