@@ -2,13 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { idempotencyDynamoClient } from '../../shared/aws/clients.ts';
 import { callerOf } from '../../shared/http/caller.ts';
-import { createHttpApi } from '../../shared/http/create-http-api.ts';
-import { idempotencyKey } from '../../shared/http/idempotency-key.ts';
-import { respond } from '../../shared/http/operation.ts';
-import { jsonBody, validate } from '../../shared/http/request.ts';
+import { createHttpApi, route } from '../../shared/http/create-http-api.ts';
+import { type HttpEvent, respond } from '../../shared/http/operation.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { calculatorConfig } from './config.ts';
@@ -22,13 +19,12 @@ const publisher = createPublisher({
   source: config.SERVICE_NAME,
 });
 
-/** POST /calculations: validate, publish calculation.requested, answer 202 with where to look. */
-async function startCalculation(event: APIGatewayProxyEventV2) {
-  const request = validate(requestCalculation.request.body, jsonBody(event));
+/** POST /calculations: publish calculation.requested, answer 202 with where to look. */
+async function startCalculation(event: HttpEvent<typeof requestCalculation>) {
+  const { body: request, idempotencyKey: key } = event.input;
   // With an Idempotency-Key, a request re-executed after a crash between publishing and storing
   // its answer republishes the same calculation under the same event id (deduplicated
   // downstream) instead of starting a second one.
-  const key = idempotencyKey(event);
   const owner = callerOf(event);
   const ids = key ? requestIds(key, owner) : undefined;
   const calculationId = ids?.calculationId ?? randomUUID();
@@ -70,16 +66,7 @@ const idempotentStartCalculation = middy(
 );
 
 export const handler = createHttpApi(
-  [
-    {
-      ...requestCalculation,
-      // The key is checked before the idempotency record is looked up under it.
-      handler: (event: APIGatewayProxyEventV2, context: Context) => {
-        idempotencyKey(event);
-        return idempotentStartCalculation(event, context);
-      },
-    },
-  ],
+  [route(requestCalculation, idempotentStartCalculation)],
   logger,
   config.SERVICE_NAME,
 );

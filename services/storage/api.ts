@@ -1,9 +1,6 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { callerOf } from '../../shared/http/caller.ts';
-import { createHttpApi } from '../../shared/http/create-http-api.ts';
-import { respond } from '../../shared/http/operation.ts';
-import { HttpProblem } from '../../shared/http/problem.ts';
-import { validate } from '../../shared/http/request.ts';
+import { createHttpApi, route } from '../../shared/http/create-http-api.ts';
+import { type HttpEvent, problem, respond } from '../../shared/http/operation.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createCalculationStore } from './calculation-store.ts';
 import { storageConfig } from './config.ts';
@@ -14,14 +11,14 @@ const logger = createLogger(config.SERVICE_NAME);
 const store = createCalculationStore(config.CALCULATIONS_TABLE);
 
 /** GET /calculations/{id} */
-async function readCalculation(event: APIGatewayProxyEventV2) {
-  const { id } = validate(getCalculation.request.path, event.pathParameters, 'path');
+async function readCalculation(event: HttpEvent<typeof getCalculation>) {
+  const { id } = event.input.path;
   const record = await store.get(id);
   // With an authenticated API only the caller who asked may read it; to anyone else it does not
   // exist (a 403 would confirm the id). A record whose owner is not known yet answers no caller.
   const caller = callerOf(event);
   if (!record || (caller !== undefined && record.owner !== caller))
-    throw new HttpProblem(404, 'Not Found', `No calculation ${id}`);
+    throw problem(getCalculation, 404, 'Not Found', `No calculation ${id}`);
   const { calculationId, status, operation, a, b, result, error, createdAt, updatedAt } = record;
   return respond(getCalculation, 200, {
     calculationId,
@@ -37,7 +34,7 @@ async function readCalculation(event: APIGatewayProxyEventV2) {
 }
 
 export const handler = createHttpApi(
-  [{ ...getCalculation, handler: readCalculation }],
+  [route(getCalculation, readCalculation)],
   logger,
   config.SERVICE_NAME,
 );

@@ -3,23 +3,22 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CalculationRequest } from '../../events/calculation-fields.ts';
-import { createHttpApi } from './create-http-api.ts';
-import { json, jsonBody, validate } from './request.ts';
+import { createHttpApi, route } from './create-http-api.ts';
+import { type HttpOperation, respond } from './operation.ts';
 
 // Any request: a 2xx or a 4xx application/problem+json, never a 5xx or a throw.
 const numRuns = Number(process.env.FUZZ_RUNS ?? (process.env.CI ? 300 : 3_000));
+const fuzz = {
+  method: 'POST',
+  path: '/calculations',
+  operationId: 'fuzz',
+  summary: 'Any request',
+  request: { body: CalculationRequest },
+  idempotent: true,
+  responses: { 202: { description: 'Accepted', body: CalculationRequest } },
+} as const satisfies HttpOperation;
 const api = createHttpApi(
-  [
-    {
-      method: 'POST',
-      path: '/calculations',
-      operationId: 'fuzz',
-      summary: 'Any request',
-      responses: { 202: { description: 'Accepted' } },
-      handler: async (event: APIGatewayProxyEventV2) =>
-        json(202, validate(CalculationRequest, jsonBody(event))),
-    },
-  ],
+  [route(fuzz, async (event) => respond(fuzz, 202, event.input.body))],
   new Logger({ logLevel: 'SILENT' }),
   'test',
 );
@@ -33,6 +32,7 @@ const request = fc.record({
     fc.constant('/calculations/'),
     fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)),
   ),
+  idempotencyKey: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }),
   contentType: fc.oneof(
     fc.constant('application/json'),
     fc.constant('application/problem+json'),
@@ -61,7 +61,10 @@ describe('HTTP API (fuzz)', () => {
           version: '2.0',
           rawPath: r.path,
           requestContext: { http: { method: r.method, path: r.path } },
-          headers: r.contentType === undefined ? {} : { 'content-type': r.contentType },
+          headers: {
+            ...(r.contentType === undefined ? {} : { 'content-type': r.contentType }),
+            ...(r.idempotencyKey === undefined ? {} : { 'idempotency-key': r.idempotencyKey }),
+          },
           body: r.base64 ? Buffer.from(r.body).toString('base64') : r.body,
           isBase64Encoded: r.base64,
           routeKey: '$default',

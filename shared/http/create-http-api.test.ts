@@ -7,10 +7,9 @@ import { createError } from '@middy/util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { createHttpApi } from './create-http-api.ts';
+import { createHttpApi, route } from './create-http-api.ts';
 import { type HttpOperation, respond } from './operation.ts';
 import { HttpProblem, problemResponse } from './problem.ts';
-import { jsonBody, validate } from './request.ts';
 
 const Body = z.object({ amount: z.number().int(), currency: z.enum(['EUR', 'USD']) });
 const createOrder = {
@@ -26,27 +25,21 @@ const getOrder = {
   path: '/orders/{id}',
   operationId: 'getOrder',
   summary: 'Read an order',
+  request: { path: z.object({ id: z.string().max(10) }) },
   responses: { 200: { description: 'The order', body: Body } },
 } satisfies HttpOperation;
 
 const api = createHttpApi(
   [
-    {
-      ...createOrder,
-      handler: async (event: APIGatewayProxyEventV2) =>
-        respond(createOrder, 201, validate(createOrder.request.body, jsonBody(event))),
-    },
-    {
-      ...getOrder,
-      handler: async (event: APIGatewayProxyEventV2) => {
-        if (event.pathParameters?.id === 'boom') throw new Error('database password is hunter2');
-        if (event.pathParameters?.id === 'secret') throw createError(403, 'Forbidden');
-        if (event.pathParameters?.id === 'busy')
-          throw new IdempotencyAlreadyInProgressError('busy');
-        if (event.pathParameters?.id === 'reused') throw new IdempotencyValidationError('reused');
-        throw new HttpProblem(404, 'Not Found', `No order ${event.pathParameters?.id}`);
-      },
-    },
+    // The handler gets the body already validated: it only answers.
+    route(createOrder, async (event) => respond(createOrder, 201, event.input.body)),
+    route(getOrder, async ({ input: { path } }) => {
+      if (path.id === 'boom') throw new Error('database password is hunter2');
+      if (path.id === 'secret') throw createError(403, 'Forbidden');
+      if (path.id === 'busy') throw new IdempotencyAlreadyInProgressError('busy');
+      if (path.id === 'reused') throw new IdempotencyValidationError('reused');
+      throw new HttpProblem(404, 'Not Found', `No order ${path.id}`);
+    }),
   ],
   new Logger({ logLevel: 'SILENT' }),
   'test',
@@ -60,6 +53,8 @@ const request = (method: string, path: string, body?: string, contentType = 'app
       headers: { 'content-type': contentType },
       body,
       isBase64Encoded: false,
+      // API Gateway's parameters; the router only routes on method and path.
+      pathParameters: path.startsWith('/orders/') ? { id: path.slice(8) } : undefined,
       requestContext: { http: { method, path } },
     } as unknown as APIGatewayProxyEventV2,
     {} as never,
@@ -87,6 +82,13 @@ describe('createHttpApi', () => {
         { field: 'body.amount', message: expect.any(String) },
         { field: 'body.currency', message: expect.any(String) },
       ],
+    });
+  });
+
+  it('answers 400 for a path parameter its operation refuses, before the handler runs', async () => {
+    expect(problem(await request('GET', '/orders/far-too-long-an-id'))).toMatchObject({
+      status: 400,
+      errors: [{ field: 'path.id', message: expect.any(String) }],
     });
   });
 

@@ -4,13 +4,33 @@ import middy from '@middy/core';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { publishCounts } from '../metrics.ts';
-import type { HttpOperation } from './operation.ts';
+import type { HttpEvent, HttpOperation } from './operation.ts';
 import { HttpProblem } from './problem.ts';
 import { problemDetails } from './problem-details.ts';
+import { validateRequest } from './validate-request.ts';
 
 /** A declared operation (its `routes.ts`) and the handler that serves it. */
 export type HttpRoute = HttpOperation &
   Pick<Route<APIGatewayProxyEventV2, APIGatewayProxyResultV2>, 'handler'>;
+
+/**
+ * `operation` served by `handler`, which runs only once the request parts the operation declares
+ * are valid, and gets them parsed and typed as `event.input` (validate-request.ts).
+ */
+export function route<O extends HttpOperation>(
+  operation: O,
+  handler: (event: HttpEvent<O>, context: Context) => Promise<APIGatewayProxyResultV2>,
+): HttpRoute {
+  return {
+    ...operation,
+    handler: middy(
+      handler as (
+        event: APIGatewayProxyEventV2,
+        context: Context,
+      ) => Promise<APIGatewayProxyResultV2>,
+    ).use(validateRequest(operation)),
+  };
+}
 
 /** 404 for a path no route knows; 405 (with `Allow`) for a known path asked with another method. */
 function routeNotFound(routes: HttpRoute[]) {
@@ -34,8 +54,9 @@ function routeNotFound(routes: HttpRoute[]) {
 }
 
 /**
- * An API Gateway HTTP API handler from a list of routes, routed by Middy's http-router. Each route
- * is an HttpOperation with its handler, so it is in openapi.yaml (`npm run openapi`).
+ * An API Gateway HTTP API handler from a list of routes (`route(operation, handler)`), routed by
+ * Middy's http-router. Each route is an HttpOperation, so it is in openapi.yaml (`npm run openapi`),
+ * and its request is validated as declared before its handler runs.
  * Unknown routes answer 404, wrong methods 405, and every error is application/problem+json.
  * Each answer counts as `HttpResponses` (EMF) by route and status class, under `service`.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type HttpOperation, respond } from './operation.ts';
+import { type HttpOperation, problem, respond } from './operation.ts';
 import { problemsOf } from './operation-problems.ts';
 import { zzPlaceOrder as placeOrder } from './sample-operations.ts';
 
@@ -39,6 +39,20 @@ describe('respond', () => {
       () => respond(listOrders, 200, ['o-1'], { Location: '/orders' }),
     ];
     expect(refused).toHaveLength(4);
+  });
+});
+
+describe('problem', () => {
+  it('is an HttpProblem of a status the operation declares, and only such', () => {
+    expect(problem(placeOrder, 404, 'Not Found', 'No customer c-1')).toMatchObject({
+      status: 404,
+      title: 'Not Found',
+      detail: 'No customer c-1',
+    });
+    // @ts-expect-error a status the operation does not declare among its problems
+    expect(problem(placeOrder, 403, 'Forbidden').status).toBe(403);
+    // @ts-expect-error an operation with no problems of its own
+    expect(problem(listOrders, 404, 'Not Found').status).toBe(404);
   });
 });
 

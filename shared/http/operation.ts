@@ -1,5 +1,6 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from 'zod';
+import { HttpProblem } from './problem.ts';
 import { json } from './request.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -14,9 +15,10 @@ export interface HttpAnswer {
 
 /**
  * One HTTP route as its clients see it, declared in the `routes.ts` beside the function's handler:
- * `createHttpApi` routes on its method and path, the handler validates with its schemas and answers
- * through `respond`, and `npm run openapi` writes it into openapi.yaml. So a route cannot be
- * served without being documented, nor documented other than it is served.
+ * `createHttpApi` routes on its method and path and validates the request with its schemas before
+ * the handler runs (validate-request.ts), the handler answers through `respond` and `problem`, and
+ * `npm run openapi` writes it into openapi.yaml. So a route cannot be served without being
+ * documented, nor documented other than it is served.
  */
 export interface HttpOperation {
   method: HttpMethod;
@@ -26,15 +28,15 @@ export interface HttpOperation {
   summary: string;
   description?: string;
   request?: {
-    /** Read with `validate(schema, event.pathParameters, 'path')`. */
+    /** The path parameters; the handler reads them parsed as `event.input.path`. */
     path?: z.ZodObject;
-    /** Read with `validate(schema, event.queryStringParameters ?? {}, 'query')`. */
+    /** The query parameters: `event.input.query`. */
     query?: z.ZodObject;
-    /** An `application/json` body, read with `validate(schema, jsonBody(event))`. */
+    /** An `application/json` body: `event.input.body`. */
     body?: z.ZodType;
   };
   /**
-   * Takes an optional `Idempotency-Key` header (`idempotencyKey(event)`, Powertools'
+   * Takes an optional `Idempotency-Key` header (`event.input.idempotencyKey`, Powertools'
    * `makeIdempotent` around the handler): a retry gets the first answer.
    */
   idempotent?: boolean;
@@ -46,6 +48,24 @@ export interface HttpOperation {
    */
   problems?: Record<number, string>;
 }
+
+type RequestPart<O extends HttpOperation, K extends 'path' | 'query' | 'body'> = O extends {
+  request: { [P in K]: infer S extends z.ZodType };
+}
+  ? z.output<S>
+  : undefined;
+
+/** The request parts `operation` declares, parsed with its schemas. */
+export interface HttpInput<O extends HttpOperation> {
+  path: RequestPart<O, 'path'>;
+  query: RequestPart<O, 'query'>;
+  body: RequestPart<O, 'body'>;
+  /** The `Idempotency-Key` header of an idempotent operation, when the client sent one. */
+  idempotencyKey: O extends { idempotent: true | boolean } ? string | undefined : undefined;
+}
+
+/** What the handler of `operation` gets: the event, with what it declares parsed as `input`. */
+export type HttpEvent<O extends HttpOperation> = APIGatewayProxyEventV2 & { input: HttpInput<O> };
 
 type AnswerOf<O extends HttpOperation, S extends keyof O['responses']> = O['responses'][S];
 type BodyOf<A> = A extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
@@ -64,4 +84,21 @@ export function respond<O extends HttpOperation, S extends keyof O['responses'] 
   ...headers: HeadersOf<AnswerOf<O, S>>
 ): APIGatewayProxyStructuredResultV2 {
   return json(status, body, (headers as Array<Record<string, string>>)[0]);
+}
+
+/**
+ * A problem `operation` declares (its `problems`), to throw: the compiler refuses a status the
+ * operation does not document.
+ */
+export function problem<
+  O extends HttpOperation,
+  S extends keyof NonNullable<O['problems']> & number,
+>(
+  _operation: O,
+  status: S,
+  title: string,
+  detail?: string,
+  extensions?: Record<string, unknown>,
+): HttpProblem {
+  return new HttpProblem(status, title, detail, extensions);
 }
