@@ -2,12 +2,11 @@ import { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key.ts';
 import type { HttpOperation } from './operation.ts';
 import { MAX_BODY_BYTES } from './request.ts';
 
-// For the OpenAPI generator only, never for a handler: idempotency-key.ts builds a zod schema when
-// it loads, which a function that takes no Idempotency-Key should not carry.
+// For the OpenAPI generator: what validate-request.ts and problem-details.ts answer, in words.
 
 /**
  * Every problem (application/problem+json) an operation can answer, by status: those its request
- * brings through the shared helpers (jsonBody, validate, idempotencyKey, the idempotency wrapper),
+ * brings through the request validation (validate-request.ts) and the idempotency wrapper,
  * its own, and the 500 of any unexpected error (shared/http/problem-details.ts).
  */
 export function problemsOf(operation: HttpOperation): Record<number, string> {
@@ -19,8 +18,14 @@ export function problemsOf(operation: HttpOperation): Record<number, string> {
     operation.idempotent &&
       `the Idempotency-Key header is blank or longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
   ].filter(Boolean);
+  // `errors` comes with a schema's refusal only: not with broken JSON nor a bad Idempotency-Key.
+  const withErrors = [
+    path && 'path parameter',
+    query && 'query parameter',
+    body && 'body field',
+  ].filter(Boolean);
   if (invalid.length)
-    problems[400] = `Invalid request: ${invalid.join('; ')}. \`errors\` names each invalid field.`;
+    problems[400] = `Invalid request: ${invalid.join('; ')}.${withErrors.length ? ` When a ${withErrors.join(' or ')} is not valid, \`errors\` names each one.` : ''}`;
   if (body) {
     problems[413] = `The body is larger than ${MAX_BODY_BYTES} bytes.`;
     problems[415] = 'The body is not application/json.';

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
-// What problemResponse (problem.ts) writes, for openapi.yaml; problem.test.ts holds the two
-// together. A module of its own so that no handler bundles the schema.
+// What problemResponse (problem.ts) writes, for openapi.yaml; problem-schema.test.ts holds the
+// two together. A module of its own so that no handler bundles the schema.
 
 /** An RFC 9457 problem document, as every HTTP error of these functions is answered. */
 export const ProblemDetails = z
