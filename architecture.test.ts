@@ -63,32 +63,8 @@ describe('architecture', () => {
     }
   });
 
-  it("Lambda code imports no devDependency but its types: the generators' libraries stay out of the bundles", () => {
-    const { devDependencies = {} } = JSON.parse(
-      readFileSync(path.join(root, 'package.json'), 'utf8'),
-    );
-    const packageOf = (specifier: string) =>
-      specifier
-        .split('/')
-        .slice(0, specifier.startsWith('@') ? 2 : 1)
-        .join('/');
-    for (const file of [
-      ...sourceFiles('services'),
-      ...sourceFiles('shared'),
-      ...sourceFiles('events'),
-    ]) {
-      const imports = readFileSync(path.join(root, file), 'utf8').matchAll(
-        /^import\s+(type\s+)?([^;]*?)\s*from\s+'([^'.][^']*)'/gms,
-      );
-      const values = [...imports]
-        .filter(([, type, what = '']) => !type && !/^\{(\s*type\s[^,}]+,?)+\s*\}$/.test(what))
-        .map(([, , , specifier = '']) => packageOf(specifier));
-      expect(
-        values.filter((name) => name in devDependencies),
-        file,
-      ).toEqual([]);
-    }
-  });
+  // That Lambda code bundles no devDependency is checked on the bundles themselves, every kind of
+  // import included: scripts/serverless/bundles.test.ts.
 
   it('the e2e tier calls the HTTP API only through apiClient, which checks answers against openapi.yaml', () => {
     const dir = path.join(root, 'test', 'e2e');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -58,14 +59,12 @@ describe('duplicatePackages', () => {
   });
 });
 
-// Two copies of a package in one bundle cost bytes and cold start, and two module instances
-// (a cache, a registry or an `instanceof` check) that disagree. npm dedupes only what the
-// versions allow: Powertools' packages must share one version (package.json pins them exactly).
-describe('every function bundle, built with the deploy’s esbuild options', () => {
-  const functions = functionEntries(root);
-
-  it.each(functions)('$name holds one copy of each package', async ({ entry }) => {
-    const { metafile } = await build({
+// Each function bundled once with the deploy's options; both checks below read its metafile.
+const bundles = new Map<string, Promise<Metafile>>();
+const metafileOfBundle = (entry: string) => {
+  const built =
+    bundles.get(entry) ??
+    build({
       ...deployBuildOptions(root),
       absWorkingDir: root,
       entryPoints: [entry],
@@ -75,10 +74,49 @@ describe('every function bundle, built with the deploy’s esbuild options', () 
       sourcemap: false,
       minify: false,
       logLevel: 'silent',
-    });
-    const duplicates = duplicatePackages(metafile).map(
+    }).then((result) => result.metafile);
+  bundles.set(entry, built);
+  return built;
+};
+
+/** The packages a bundle's own code (not its node_modules) imports: any kind of import. */
+function packagesImportedByProjectCode(metafile: Metafile): Array<{ from: string; name: string }> {
+  return Object.entries(metafile.inputs)
+    .filter(([file]) => !file.includes('node_modules/'))
+    .flatMap(([from, input]) =>
+      input.imports.flatMap(({ path: imported }) => {
+        const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(imported)?.[1];
+        return name ? [{ from, name }] : [];
+      }),
+    );
+}
+
+describe('every function bundle, built with the deploy’s esbuild options', () => {
+  const functions = functionEntries(root);
+
+  // Two copies of a package in one bundle cost bytes and cold start, and two module instances
+  // (a cache, a registry or an `instanceof` check) that disagree. npm dedupes only what the
+  // versions allow: Powertools' packages must share one version (package.json pins them exactly).
+  it.each(functions)('$name holds one copy of each package', async ({ entry }) => {
+    const duplicates = duplicatePackages(await metafileOfBundle(entry)).map(
       ({ name, copies }) => `${name}: ${copies.join(', ')}`,
     );
     expect(duplicates, 'align the versions in package.json, then npm install').toEqual([]);
   });
+
+  // The generators' and tests' libraries stay out of the Lambdas: whatever kind of import brought
+  // one in (import, export … from, side effect, a literal dynamic import) puts it among the
+  // bundle's inputs. An import of types only leaves nothing in the bundle, so it passes.
+  it.each(functions)(
+    "$name bundles no devDependency from the project's code",
+    async ({ entry }) => {
+      const { devDependencies = {} } = JSON.parse(
+        readFileSync(path.join(root, 'package.json'), 'utf8'),
+      ) as { devDependencies?: Record<string, string> };
+      const imported = packagesImportedByProjectCode(await metafileOfBundle(entry))
+        .filter(({ name }) => name in devDependencies)
+        .map(({ from, name }) => `${from} imports ${name}`);
+      expect(imported, 'move it to dependencies, or keep it out of Lambda code').toEqual([]);
+    },
+  );
 });
