@@ -4,6 +4,8 @@
 // and JSON bodies against their schemas (JSON Schema 2020-12, as OpenAPI 3.1 has them).
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { isJsonMediaType } from '../shared/http/media-type.ts';
+import { pathPattern } from '../shared/http/path-pattern.ts';
 
 /** One request and the answer it got. */
 export interface Exchange {
@@ -24,16 +26,6 @@ interface OpenApiDocument {
 const DOCUMENT_ID = 'openapi.json';
 const escapePointer = (segment: string) =>
   encodeURIComponent(segment.replaceAll('~', '~0').replaceAll('/', '~1'));
-const isJson = (mediaType: string) => /^application\/(.+\+)?json$/.test(mediaType);
-
-/** `/orders/{id}` → a pattern for request paths; literal segments before templated ones win. */
-const pathPattern = (template: string) =>
-  new RegExp(
-    `^${template
-      .split(/\{[^}]+\}/)
-      .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
-      .join('[^/]+')}/?$`,
-  );
 
 /**
  * A checker for `document` (an OpenAPI 3.1 document, parsed): what an exchange does that the
@@ -94,6 +86,7 @@ export function conformanceChecker(document: OpenApiDocument): (exchange: Exchan
       pattern: pathPattern(template),
       params: template.split('{').length,
     }))
+    // Literal segments before templated ones win.
     .sort((a, b) => a.params - b.params);
 
   return (exchange) => {
@@ -161,7 +154,7 @@ export function conformanceChecker(document: OpenApiDocument): (exchange: Exchan
       );
       return errors;
     }
-    if (!isJson(contentType) || !(content[mediaType] as Json).schema) return errors;
+    if (!isJsonMediaType(contentType) || !(content[mediaType] as Json).schema) return errors;
     let body: unknown;
     try {
       body = JSON.parse(exchange.body);

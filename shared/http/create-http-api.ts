@@ -5,6 +5,7 @@ import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { publishCounts } from '../metrics.ts';
 import type { HttpEvent, HttpOperation } from './operation.ts';
+import { pathPattern } from './path-pattern.ts';
 import { HttpProblem } from './problem.ts';
 import { problemDetails } from './problem-details.ts';
 import { validateRequest } from './validate-request.ts';
@@ -36,7 +37,7 @@ export function route<O extends HttpOperation>(
 function routeNotFound(routes: HttpRoute[]) {
   const patterns = routes.map((route) => ({
     method: route.method,
-    path: new RegExp(`^${route.path.replace(/\{[^/]+\}/g, '[^/]+')}/?$`),
+    path: pathPattern(route.path),
   }));
   return ({ method, path }: { method: string; path: string }): never => {
     const allowed = patterns.filter((p) => p.path.test(path)).map((p) => p.method);

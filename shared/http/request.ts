@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { z } from 'zod';
 import { describeIssues } from '../../events/contract-violation.ts';
 import { parseJson } from '../json.ts';
+import { isJsonMediaType } from './media-type.ts';
 import { HttpProblem } from './problem.ts';
 
 /** Bodies larger than this are refused before they are decoded or parsed. */
@@ -13,7 +14,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
  */
 export function jsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY_BYTES): unknown {
   const contentType = event.headers?.['content-type'] ?? 'application/json';
-  if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
+  if (!isJsonMediaType(contentType)) {
     throw new HttpProblem(
       415,
       'Unsupported Media Type',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { openApiPath } from '../../scripts/generate-openapi.ts';
 import { conformanceChecker } from '../../scripts/openapi-conformance.ts';
+import { isJsonMediaType } from '../../shared/http/media-type.ts';
 import { WaitingCannotHelp } from './poll.ts';
 
 /**
@@ -65,7 +66,7 @@ export function apiClient(
       throw new OpenApiMismatch(
         `The API answered what openapi.yaml does not say (npm run openapi writes it from each function's routes.ts):\n${mismatches.join('\n')}`,
       );
-    const isJson = /^application\/(.+\+)?json\b/.test(response.headers.get('content-type') ?? '');
+    const isJson = isJsonMediaType(response.headers.get('content-type') ?? '');
     return {
       status: response.status,
       headers: response.headers,
