@@ -37,7 +37,7 @@ afterAll(() => rmSync(fork, { recursive: true, force: true }));
 symlinkSync(path.join(root, 'node_modules'), path.join(fork, 'node_modules'));
 
 // The routes.ts of a fork's service: the mechanism's sample operations, and a value that is none.
-const ZZ_ROUTES = `export * from '${path.join(root, 'shared', 'http', 'sample-operations.ts')}';
+const ZZ_ROUTES = `export * from '${path.join(root, 'test', 'support', 'sample-operations.ts')}';
 export const notAnOperation = 42;
 `;
 

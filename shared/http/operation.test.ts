@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { zzPlaceOrder as placeOrder } from '../../test/support/sample-operations.ts';
 import { type HttpOperation, problem, respond } from './operation.ts';
 import { problemsOf } from './operation-problems.ts';
-import { zzPlaceOrder as placeOrder } from './sample-operations.ts';
 
 const listOrders = {
   method: 'GET',

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderOpenApi } from '../../scripts/generate-openapi.ts';
-import { zzGetOrder } from '../../shared/http/sample-operations.ts';
 import { apiClient, OpenApiMismatch } from './api-client.ts';
 import { eventually } from './poll.ts';
+import { zzGetOrder } from './sample-operations.ts';
 
 // The e2e tier's only way to call the API must refuse what the document does not say, or its
 // checks would pass however far the deployed API strays. A local server plays the API: answers

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { HttpOperation } from './operation.ts';
+import type { HttpOperation } from '../../shared/http/operation.ts';
 
 // For the tests of the HTTP mechanism (respond, the OpenAPI generator, the e2e tier's checker):
 // operations no fork would have, so that those tests hold in any fork.
