@@ -67,7 +67,28 @@ describe('npm run contracts:check', () => {
     expect(check('--update').status).toBe(1);
     const removal = check('--update', '--allow-removal');
     expect(removal.status, removal.stderr).toBe(0);
+    expect(removal.stderr).toBe('');
+    expect(removal.stdout).toContain(`${gone} v1: removal recorded`);
     expect(readFileSync(lockPath, 'utf8')).toBe(recorded);
+  });
+
+  it('refuses --allow-removal with --allow-breaking', () => {
+    const result = check('--update', '--allow-removal', '--allow-breaking');
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/exclude each other/);
+  });
+
+  it("refuses a recorded example that today's schema no longer accepts, naming zod's issue", () => {
+    editLock((lock) => {
+      lock.examples = { ...lock.examples, [type]: { [`v${version}`]: ['zzProbe'] } };
+    });
+    const result = check();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `${type.replaceAll('.', '\\.')} v${version}: the recorded example "zzProbe" is refused \\(data: .+\\): a refinement or transform narrowed — keep v${version} as recorded`,
+      ),
+    );
   });
 
   it('passes a type the lock lacks, lists it, and --update records it as Biome formats it', () => {

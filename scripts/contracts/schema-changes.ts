@@ -2,16 +2,26 @@
 // classified for the two parties of a major version: a change breaks when an event valid under
 // the recorded schema is refused by today's (old producers, queued and dead-lettered events,
 // producers we did not write), or when a field the recorded schema promised may now be missing
-// (consumers read it). Widening a value's range is compatible. What this cannot judge (a
-// changed pattern, an allOf) counts as breaking: a false alarm has a way out, a missed break not.
+// (consumers read it). Widening a value's range keeps old producers valid but is not free: every
+// consumer validates against its own copy of the schema, so a consumer still on the recorded one
+// dead-letters a value it does not know — consumers must run the new schema before a producer
+// sends one. What this cannot judge (a changed pattern, an allOf) counts as breaking: a false
+// alarm has a way out, a missed break not. Refinements and transforms have no JSON Schema at all:
+// contracts-lock.ts guards them with the recorded examples.
 // No schema-diff package classifies these per field (docs/events.md#evolving-a-contract).
 
 /** A JSON Schema (draft-07, as z.toJSONSchema writes it) or one of its subschemas. */
 export type JsonSchema = boolean | { [keyword: string]: unknown };
 
+/**
+ * `breaks`: a producer or consumer of the recorded schema could not survive it. `widens`: it
+ * accepts more, so consumers still on the recorded schema refuse what new producers may send.
+ * `compatible`: neither (a new optional field, which consumers' `z.object` strips).
+ */
+export type Effect = 'breaks' | 'widens' | 'compatible';
+
 export interface SchemaChange {
-  /** True when a producer or consumer of the recorded schema could not survive it. */
-  breaking: boolean;
+  effect: Effect;
   /** Where, from `data`: `data.error.code`, `data.items[]`, `data.shape[kind="circle"].radius`. */
   field: string;
   /** What changed, to follow the field in a sentence: `was removed (or renamed)`. */
@@ -63,8 +73,13 @@ const JUDGED = new Set([
   'prefixItems',
   'anyOf',
   'oneOf',
+  'minContains',
+  'maxContains',
 ]);
-/** Unjudged keywords that only ever refuse values: taking one away widens the schema. */
+/**
+ * Unjudged keywords that only ever refuse values: taking one away widens the schema.
+ * (`minContains` is judged instead: taking away `minContains: 0` raises it to 1 and narrows.)
+ */
 const ONLY_NARROWS = new Set([
   'not',
   'allOf',
@@ -72,8 +87,6 @@ const ONLY_NARROWS = new Set([
   'then',
   'else',
   'contains',
-  'minContains',
-  'maxContains',
   'dependencies',
   'dependentRequired',
   'dependentSchemas',
@@ -194,11 +207,21 @@ function compare(
       node,
       changes: compareNodes(old, node, labelled(old, before), context),
     }));
-    // Of today's alternatives that keep it, the one it changed least.
+    // Of today's alternatives that keep it, the one it changed least; when none keeps it, the
+    // one of its type (and discriminator) it broke least, then the one sharing most fields.
     const keeps = tries
-      .filter((t) => !t.changes.some((c) => c.breaking))
+      .filter((t) => !breaking(t.changes))
       .sort((a, b) => a.changes.length - b.changes.length)[0];
-    const closest = keeps ?? tries.find((t) => label(t.node, after) === label(old, before));
+    const closest =
+      keeps ??
+      tries
+        .filter((t) => akin(old, t.node))
+        .sort(
+          (a, b) =>
+            breaking(a.changes) - breaking(b.changes) ||
+            shared(old, b.node) - shared(old, a.node) ||
+            a.changes.length - b.changes.length,
+        )[0];
     if (closest) {
       matched.add(closest.node);
       changes.push(...closest.changes);
@@ -221,6 +244,20 @@ function discriminator(node: Node): string | undefined {
   return undefined;
 }
 
+/** Whether today's alternative can stand for a recorded one: the same type and discriminator. */
+function akin(old: Node, now: Node): boolean {
+  const types = [old.type, now.type];
+  const sameType = old.type === now.type || same(types, ['number', 'integer']);
+  return sameType && discriminator(old) === discriminator(now);
+}
+
+/** How many fields a recorded object alternative names that today's also names. */
+const shared = (old: Node, now: Node) => {
+  const names = (node: Node) => Object.keys(isNode(node.properties) ? node.properties : {});
+  const current = new Set(names(now));
+  return names(old).filter((name) => current.has(name)).length;
+};
+
 /** How an alternative is told apart from its siblings: its discriminator, else its type. */
 function label(node: Node, siblings: Node[]): string {
   const own = discriminator(node) ?? (typeof node.type === 'string' ? node.type : 'any');
@@ -240,15 +277,21 @@ function describe(node: Node, siblings: Node[]): string {
 }
 
 const breaks = (field: string, change: string): SchemaChange => ({
-  breaking: true,
+  effect: 'breaks',
   field,
   change,
 });
 const widens = (field: string, change: string): SchemaChange => ({
-  breaking: false,
+  effect: 'widens',
   field,
   change,
 });
+const compatible = (field: string, change: string): SchemaChange => ({
+  effect: 'compatible',
+  field,
+  change,
+});
+const breaking = (changes: SchemaChange[]) => changes.filter((c) => c.effect === 'breaks').length;
 
 function compareNodes(old: Node, now: Node, field: string, context: Context): SchemaChange[] {
   const oldType = old.type as string | undefined;
@@ -302,15 +345,21 @@ function compareValues(old: Node, now: Node, field: string): SchemaChange[] {
   ];
 }
 
-/** `format` and `pattern`: a new or changed one may refuse what was accepted. */
+/**
+ * `format` and `pattern`: a new or changed one may refuse what was accepted. Beside a `format`,
+ * the `pattern` is zod's own regex for it (a pattern of the contract's goes into an `allOf`), so
+ * a format compares alone: a zod upgrade that edits its regex is no change, a new format one.
+ */
 function compareText(old: Node, now: Node, field: string): SchemaChange[] {
   const changes: SchemaChange[] = [];
+  const own = (node: Node, keyword: 'format' | 'pattern') =>
+    keyword === 'pattern' && node.format !== undefined ? undefined : node[keyword];
   for (const [keyword, shown] of [
     ['format', (v: unknown) => `format ${show(v)}`],
     ['pattern', (v: unknown) => `/${v}/`],
   ] as const) {
-    const before = old[keyword];
-    const after = now[keyword];
+    const before = own(old, keyword);
+    const after = own(now, keyword);
     if (same(before, after)) continue;
     if (after === undefined)
       changes.push(widens(field, `no longer needs to match ${shown(before)}`));
@@ -416,6 +465,25 @@ function compareCounts(old: Node, now: Node, field: string): SchemaChange[] {
       );
     }
   }
+  // How many items must match `contains` (1 unless said), compared while `contains` stays.
+  if (old.contains !== undefined && now.contains !== undefined) {
+    for (const [keyword, name, unset] of [
+      ['minContains', 'minimum number of items matching contains', 1],
+      ['maxContains', 'maximum number of items matching contains', Infinity],
+    ] as const) {
+      const before = (old[keyword] as number | undefined) ?? unset;
+      const after = (now[keyword] as number | undefined) ?? unset;
+      if (before === after) continue;
+      const tighter = keyword === 'minContains' ? after > before : after < before;
+      const change =
+        after === Infinity
+          ? `no longer has a ${name} (was ${before})`
+          : before === Infinity
+            ? `now has a ${name} of ${after}`
+            : `${name} ${after > before ? 'raised' : 'lowered'} from ${before} to ${after}`;
+      changes.push((tighter ? breaks : widens)(field, change));
+    }
+  }
   if (now.uniqueItems === true && old.uniqueItems !== true)
     changes.push(breaks(field, 'now refuses repeated items'));
   else if (old.uniqueItems === true && now.uniqueItems !== true)
@@ -452,7 +520,11 @@ function compareObjects(old: Node, now: Node, field: string, context: Context): 
     changes.push(
       newRequired.has(name)
         ? breaks(at(name), 'is a new required field (events without it were valid)')
-        : widens(at(name), 'is a new optional field'),
+        : // Consumers' z.object strips a field it does not name; a closed object refuses it.
+          (old.additionalProperties === false ? widens : compatible)(
+            at(name),
+            'is a new optional field',
+          ),
     );
   }
   // A required name with no property schema: what z.toJSONSchema never writes, but a lock may.
