@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   CloudWatchLogsClient,
   FilterLogEventsCommand,
@@ -6,9 +7,11 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTopicCommand, DeleteTopicCommand, PublishBatchCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { parse } from 'yaml';
 import { snsClient, sqsClient } from '../../../shared/aws/clients.ts';
 import { startFaultProxy } from '../../chaos/fault-proxy.ts';
 import { LOCAL_WEBHOOK } from '../../emulator/local-env.ts';
+import { openApiPath } from '../../generate-openapi.ts';
 import { tapEvents } from '../../local/event-tap.ts';
 import {
   deployLocalStack,
@@ -18,6 +21,7 @@ import {
   stackName,
 } from '../../local/stack.ts';
 import { startWebhookReceiver } from '../../local/webhook-receiver.ts';
+import { conformanceChecker, type Exchange } from '../../openapi-conformance.ts';
 import { functionEntries } from '../../serverless/bundles.ts';
 import { deployBareStage } from './bare/deploy.ts';
 
@@ -154,6 +158,8 @@ interface Stage {
   latencies: number[];
   posts: number[];
   ms: number;
+  /** What each answer does that openapi.yaml does not say: the product's stage only. */
+  check?: (exchange: Exchange) => string[];
 }
 
 /** Deploy a stage behind a counting proxy of its own, with a webhook receiver, and warm it. */
@@ -161,6 +167,7 @@ async function startStage(
   { stage, proxyPort, receiverPort }: (typeof STAGES)['real'],
   deploy: (options: LocalDeployOptions & { stage: string }) => Promise<StackOutputs>,
   stages: Stage[],
+  check?: Stage['check'],
 ): Promise<Stage> {
   const proxy = await startFaultProxy({
     target: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
@@ -175,6 +182,7 @@ async function startStage(
     latencies: [],
     posts: [],
     ms: 0,
+    ...(check ? { check } : {}),
   };
   stages.push(s); // stopped by the caller, whatever happens next
   s.stack = await deploy({
@@ -215,8 +223,21 @@ async function post(s: Stage): Promise<string> {
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
       body: JSON.stringify({ operation: 'add', a: '0.1', b: '0.2' }),
     });
+    const body = await response.text();
+    // Every answer the product gives under load is held to its OpenAPI document, as in the e2e tier.
+    const mismatches = s.check?.({
+      method: 'POST',
+      path: '/calculations',
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body,
+    });
+    if (mismatches?.length)
+      throw new Error(
+        `Stage ${s.name}: POST /calculations answered what openapi.yaml does not say:\n${mismatches.join('\n')}`,
+      );
     if (response.status === 202)
-      return ((await response.json()) as { calculationId: string }).calculationId;
+      return (JSON.parse(body) as { calculationId: string }).calculationId;
     if (attempt === 3)
       throw new Error(`Stage ${s.name}: POST /calculations answered ${response.status}`);
   }
@@ -303,7 +324,12 @@ export async function measureEndToEnd({
   const stages: Stage[] = [];
   try {
     log('deploying stage bench (functions call AWS through a counting proxy) …');
-    const real = await startStage(STAGES.real, deployLocalStack, stages);
+    const real = await startStage(
+      STAGES.real,
+      deployLocalStack,
+      stages,
+      conformanceChecker(parse(readFileSync(openApiPath, 'utf8'))),
+    );
     log('deploying stage bare: the same stack, every handler replaced by a bare one …');
     const bare = await startStage(STAGES.bare, (o) => deployBareStage(root, o), stages);
 
