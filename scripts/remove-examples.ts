@@ -37,6 +37,7 @@ const EXAMPLE_YAML_ENTRIES = [
   ['resources', 'Resources', 'CalculatorApiRole'],
   ['resources', 'Resources', 'StorageApiRole'],
   ['resources', 'Outputs', 'HttpApiId'], // no HTTP function, no HTTP API
+  ['params', 'bare'], // the bench's floor, whose bare handlers are the example's (scripts/bench/example/bare)
 ];
 
 /** Markdown about the example only sits between these lines, in README.md and docs/. */
