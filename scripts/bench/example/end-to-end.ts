@@ -37,7 +37,7 @@ const STAGES = {
   real: { stage: 'bench', proxyPort: 4568, receiverPort: 4597 }, // not the e2e tier's 4599 nor chaos's 4598
   bare: { stage: 'bare', proxyPort: 4569, receiverPort: 4596 },
 };
-/** Rounds per stage, alternating which stage goes first. */
+/** Rounds per stage at most, alternating which stage goes first; each keeps every client busy. */
 const ROUNDS = 4;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -333,7 +333,7 @@ export async function measureEndToEnd({
     log('deploying stage bare: the same stack, every handler replaced by a bare one …');
     const bare = await startStage(STAGES.bare, (o) => deployBareStage(root, o), stages);
 
-    const rounds = Math.min(ROUNDS, calculations);
+    const rounds = Math.max(1, Math.min(ROUNDS, Math.floor(calculations / concurrency)));
     log(
       `${calculations} calculations on each stage at concurrency ${concurrency}, ${rounds} alternating rounds …`,
     );
