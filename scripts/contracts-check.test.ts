@@ -86,7 +86,7 @@ describe('npm run contracts:check', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(
       new RegExp(
-        `${type.replaceAll('.', '\\.')} v${version}: the recorded example "zzProbe" is refused \\(data: .+\\): a refinement or transform narrowed — keep v${version} as recorded`,
+        `${type.replaceAll('.', '\\.')} v${version}: the recorded example "zzProbe" is refused by today's schema \\(data: .+\\) — keep v${version} as recorded`,
       ),
     );
   });

@@ -158,7 +158,7 @@ export function compareWithLock(
           if (!result.success)
             verdict.breaks.push(
               broken(
-                `the recorded example ${json(example)} is refused (${describeIssues(result.error, 'data')}): a refinement or transform narrowed`,
+                `the recorded example ${json(example)} is refused by today's schema (${describeIssues(result.error, 'data')})`,
               ),
             );
         }

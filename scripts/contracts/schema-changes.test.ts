@@ -23,6 +23,12 @@ const recorded = (what: string) => `${TYPE} v1: ${what}`;
 const widened = (what: string) =>
   `${TYPE} v1: ${what} — compatible once every consumer of ${TYPE} v1 runs the new schema: deploy consumers first`;
 
+const upgradeNote = (format: string) =>
+  ` (zod's regex for format "${format}"; if the only cause is a zod upgrade rewriting it, check that the new regex accepts every value the old one did and record it with npm run contracts:check -- --update --allow-breaking)`;
+const regexOf = (schema: z.ZodType) => (z.toJSONSchema(schema) as { pattern: string }).pattern;
+const regexChanged = (before: z.ZodType, after: z.ZodType, format: string) =>
+  `must now match /${regexOf(after)}/, was /${regexOf(before)}/${upgradeNote(format)}`;
+
 const Shape = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('circle'), radius: z.number().positive() }),
   z.object({ kind: z.literal('square'), side: z.number().positive() }),
@@ -187,6 +193,46 @@ const rows: Row[] = [
     breaks: [broken('data.id now must match format "uuid"')],
   },
   {
+    // Ids derived from an Idempotency-Key are v5: a uuidv4 dead-letters them.
+    change: 'a uuid narrowed to a v4 (only the regex beside the format says so)',
+    before: z.object({ id: z.uuid() }),
+    after: z.object({ id: z.uuidv4() }),
+    breaks: [broken(`data.id ${regexChanged(z.uuid(), z.uuidv4(), 'uuid')}`)],
+  },
+  {
+    change: "a datetime's offset no longer accepted",
+    before: z.object({ at: z.iso.datetime({ offset: true }) }),
+    after: z.object({ at: z.iso.datetime() }),
+    breaks: [
+      broken(
+        `data.at ${regexChanged(z.iso.datetime({ offset: true }), z.iso.datetime(), 'date-time')}`,
+      ),
+    ],
+  },
+  {
+    change: 'a required prefix changed',
+    before: z.object({ ref: z.string().startsWith('a') }),
+    after: z.object({ ref: z.string().startsWith('b') }),
+    breaks: [broken(`data.ref must now match /^b.*/, was /^a.*/${upgradeNote('starts_with')}`)],
+  },
+  {
+    // zod writes the email regex into an allOf beside the new one and drops the format.
+    change: 'a regex added to an email',
+    before: z.object({ to: z.email() }),
+    after: z.object({ to: z.email().regex(/@example\.com$/) }),
+    breaks: [
+      broken(
+        'data.to has a changed allOf (this check cannot tell whether it still accepts every value it did)',
+      ),
+    ],
+  },
+  {
+    change: "an email's extra regex dropped",
+    before: z.object({ to: z.email().regex(/@example\.com$/) }),
+    after: z.object({ to: z.email() }),
+    widens: [widened('data.to is no longer constrained by allOf')],
+  },
+  {
     change: 'bounds tightened',
     before: z.object({ status: z.int().min(100).max(599), name: z.string().max(256) }),
     after: z.object({ status: z.int().min(200).max(599), name: z.string().max(64) }),
@@ -341,7 +387,7 @@ const rows: Row[] = [
     examples: [{ name: 'Ada' }, { name: 'Grace Hopper' }],
     breaks: [
       broken(
-        'the recorded example {"name":"Grace Hopper"} is refused (data.name: must be shorter than 5): a refinement or transform narrowed',
+        'the recorded example {"name":"Grace Hopper"} is refused by today\'s schema (data.name: must be shorter than 5)',
       ),
     ],
   },
@@ -357,7 +403,7 @@ const rows: Row[] = [
     examples: [{ amount: '1e3' }],
     breaks: [
       broken(
-        'the recorded example {"amount":"1e3"} is refused (data.amount: no exponents): a refinement or transform narrowed',
+        'the recorded example {"amount":"1e3"} is refused by today\'s schema (data.amount: no exponents)',
       ),
     ],
   },
@@ -442,9 +488,16 @@ describe('compareSchemas: keywords it cannot judge', () => {
     expect(compareSchemas(array, { ...array, maxContains: 3 })[0]?.effect).toBe('breaks');
   });
 
-  it("ignores zod's regex beside an unchanged format (a zod upgrade), not a format changed", () => {
+  it("compares zod's regex beside an unchanged format (what its options narrow), not beside a changed one", () => {
     const uuid = { type: 'string', format: 'uuid', pattern: '^[0-9a-f-]{36}$' };
-    expect(compareSchemas(uuid, { ...uuid, pattern: '^[0-9a-fA-F-]{36}$' })).toEqual([]);
+    // A zod upgrade rewriting its regex looks the same: a false alarm, with its way out.
+    expect(compareSchemas(uuid, { ...uuid, pattern: '^[0-9a-fA-F-]{36}$' })).toEqual([
+      {
+        effect: 'breaks',
+        field: 'data',
+        change: `must now match /^[0-9a-fA-F-]{36}$/, was /^[0-9a-f-]{36}$/${upgradeNote('uuid')}`,
+      },
+    ]);
     expect(compareSchemas(uuid, { ...uuid, format: 'email', pattern: '@' })).toEqual([
       {
         effect: 'breaks',

@@ -347,26 +347,54 @@ function compareValues(old: Node, now: Node, field: string): SchemaChange[] {
 
 /**
  * `format` and `pattern`: a new or changed one may refuse what was accepted. Beside a `format`,
- * the `pattern` is zod's own regex for it (a pattern of the contract's goes into an `allOf`), so
- * a format compares alone: a zod upgrade that edits its regex is no change, a new format one.
+ * the `pattern` is zod's regex for it, and it alone carries what the format's options narrow
+ * (`z.uuid()` → `z.uuidv4()`, a datetime's offset or precision, `startsWith`): while the format
+ * stays, the pattern compares too. Where the format itself changes, one sentence says so and the
+ * pattern beside it goes with it; a pattern without a format is the contract's own.
  */
 function compareText(old: Node, now: Node, field: string): SchemaChange[] {
+  const format = (v: unknown) => `format ${show(v)}`;
+  const regex = (v: unknown) => `/${v}/`;
+  if (same(old.format, now.format)) return comparePattern(old.pattern, now.pattern, old.format);
   const changes: SchemaChange[] = [];
-  const own = (node: Node, keyword: 'format' | 'pattern') =>
-    keyword === 'pattern' && node.format !== undefined ? undefined : node[keyword];
-  for (const [keyword, shown] of [
-    ['format', (v: unknown) => `format ${show(v)}`],
-    ['pattern', (v: unknown) => `/${v}/`],
-  ] as const) {
-    const before = own(old, keyword);
-    const after = own(now, keyword);
-    if (same(before, after)) continue;
-    if (after === undefined)
-      changes.push(widens(field, `no longer needs to match ${shown(before)}`));
-    else if (before === undefined) changes.push(breaks(field, `now must match ${shown(after)}`));
-    else changes.push(breaks(field, `must now match ${shown(after)}, was ${shown(before)}`));
+  // `z.email().regex(…)` writes the email regex into an allOf and drops the format: the regex is
+  // still there, so the format was not taken away (the allOf says what was added).
+  const kept = (from: Node, to: Node) =>
+    from.format !== undefined &&
+    typeof from.pattern === 'string' &&
+    patternsOf(to).has(from.pattern);
+  const own = (node: Node) => (node.format === undefined ? node.pattern : undefined);
+  if (now.format === undefined) {
+    if (!kept(old, now))
+      changes.push(widens(field, `no longer needs to match ${format(old.format)}`));
+  } else if (old.format === undefined) {
+    if (!kept(now, old)) changes.push(breaks(field, `now must match ${format(now.format)}`));
+  } else {
+    changes.push(breaks(field, `must now match ${format(now.format)}, was ${format(old.format)}`));
   }
+  changes.push(...comparePattern(own(old), own(now)));
   return changes;
+
+  function comparePattern(before: unknown, after: unknown, beside?: unknown): SchemaChange[] {
+    if (same(before, after)) return [];
+    if (after === undefined) return [widens(field, `no longer needs to match ${regex(before)}`)];
+    if (before === undefined) return [breaks(field, `now must match ${regex(after)}`)];
+    const upgrade =
+      beside === undefined
+        ? ''
+        : ` (zod's regex for ${format(beside)}; if the only cause is a zod upgrade rewriting it, check that the new regex accepts every value the old one did and record it with npm run contracts:check -- --update --allow-breaking)`;
+    return [breaks(field, `must now match ${regex(after)}, was ${regex(before)}${upgrade}`)];
+  }
+}
+
+/** The patterns a string must match: its own and those of `allOf` members that only add one. */
+function patternsOf(node: Node): Set<unknown> {
+  const onlyPattern = (m: unknown): m is Node =>
+    isNode(m) &&
+    typeof m.pattern === 'string' &&
+    Object.keys(m).every((k) => k === 'pattern' || (k === 'type' && m.type === 'string'));
+  const members = Array.isArray(node.allOf) ? node.allOf : [];
+  return new Set([node.pattern, ...members.filter(onlyPattern).map((m) => m.pattern)]);
 }
 
 interface Bound {
