@@ -65,11 +65,8 @@ describe('followFunctionLogs', () => {
     });
     const first = [event('s1', 'one'), event('s1', 'one')]; // the same text twice, both printed
     const second = [...first, event('s2', 'two'), event('s2', 'three', at + 1)];
-    logs
-      .on(FilterLogEventsCommand)
-      .resolvesOnce({ events: first })
-      .resolvesOnce({ events: second })
-      .resolves({ events: second.slice(2) }); // from the newest timestamp on
+    // Each poll reads back a window, so it gets the entries it printed again.
+    logs.on(FilterLogEventsCommand).resolvesOnce({ events: first }).resolves({ events: second });
     const printed: string[] = [];
     const follower = followFunctionLogs([fn], (l) => printed.push(l), {
       intervalMs: 1,
@@ -85,7 +82,46 @@ describe('followFunctionLogs', () => {
     ]);
     expect(logs.commandCalls(FilterLogEventsCommand).at(-1)?.args[0].input).toMatchObject({
       logGroupName: '/aws/lambda/svc-local-zzprobeWorker',
-      startTime: at + 1,
+      startTime: at, // the lookback window (10 s from the newest), not before the start
+    });
+  });
+
+  it('prints an entry that arrives after newer ones (a long invocation ends after a short one)', async () => {
+    // The emulator as it stores them: each poll gets what it holds from startTime on.
+    const stored: FilteredLogEvent[] = [];
+    logs.on(FilterLogEventsCommand).callsFake(({ startTime = 0 }) => ({
+      events: stored.filter((e) => (e.timestamp ?? 0) >= startTime),
+    }));
+    const printed: string[] = [];
+    const follower = followFunctionLogs([fn], (l) => printed.push(l), {
+      intervalMs: 1,
+      since: at,
+      lookbackMs: 40,
+    });
+    const calls = () => logs.commandCalls(FilterLogEventsCommand).length;
+    // The short invocation, started later, ends first.
+    stored.push({ logStreamName: 's2', timestamp: at + 50, message: 'short', eventId: 'e-3' });
+    await expect.poll(() => printed.length).toBe(1);
+    const after = calls();
+    await expect.poll(calls).toBeGreaterThan(after + 1);
+    // Then the long one's stream: two lines within the window, one older than it.
+    stored.push(
+      { logStreamName: 's1', timestamp: at + 5, message: 'too late', eventId: 'e-0' },
+      { logStreamName: 's1', timestamp: at + 10, message: 'long begins', eventId: 'e-1' },
+      { logStreamName: 's1', timestamp: at + 45, message: 'long ends', eventId: 'e-2' },
+    );
+    stored.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+    await expect.poll(() => printed.length).toBe(3);
+    const settled = calls();
+    await expect.poll(calls).toBeGreaterThan(settled + 2);
+    await follower.stop();
+    expect(printed.map((l) => stripVTControlCharacters(l).split('zzprobeWorker ')[1])).toEqual([
+      'short',
+      'long begins',
+      'long ends',
+    ]);
+    expect(logs.commandCalls(FilterLogEventsCommand).at(-1)?.args[0].input).toMatchObject({
+      startTime: at + 10, // 40 ms back from the newest entry
     });
   });
 });

@@ -120,52 +120,67 @@ export function formatLogEntry(
   return parts.join('  ');
 }
 
+/**
+ * How far back each poll reads, from the newest entry seen: an entry may arrive after newer ones
+ * (MiniStack stamps an invocation's lines with the time it writes its stream, when it ends, and
+ * two invocations ending together may be stored out of that order; AWS stamps a line when printed
+ * and ingests it later, so a long invocation's early lines land after a shorter one's). What a
+ * poll printed already is known by its id, so the overlap prints nothing twice.
+ */
+export const LOOKBACK_MS = 10_000;
+
 /** The functions' new log entries, printed as they come, until stop(). */
 export function followFunctionLogs(
   functions: LoggingFunction[],
   print: (line: string) => void,
-  { intervalMs = 300, since = Date.now() } = {},
+  { intervalMs = 300, since = Date.now(), lookbackMs = LOOKBACK_MS } = {},
 ) {
   const logs = new CloudWatchLogsClient({});
   const colourOf = serviceColours(functions.map((f) => f.service ?? f.alias));
-  // Per log group: the newest timestamp printed and the entries printed at it (several entries
-  // share a millisecond, and FilterLogEvents' startTime includes it).
-  const cursors = new Map<string, { time: number; seen: Set<string> }>();
+  // Per log group: the newest timestamp seen, and the entries printed within the lookback window
+  // (by id, and their timestamp to forget them once out of it).
+  const cursors = new Map<string, { newest: number; printed: Map<string, number> }>();
   const failures = new Set<string>();
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
 
   async function poll(fn: LoggingFunction) {
     const logGroupName = `/aws/lambda/${fn.name}`;
-    const cursor = cursors.get(logGroupName) ?? { time: since, seen: new Set<string>() };
+    let cursor = cursors.get(logGroupName);
+    if (!cursor) {
+      cursor = { newest: since, printed: new Map() };
+      cursors.set(logGroupName, cursor);
+    }
+    const startTime = Math.max(since, cursor.newest - lookbackMs);
     const events: FilteredLogEvent[] = [];
     let nextToken: string | undefined;
     do {
       const page = await logs.send(
-        new FilterLogEventsCommand({ logGroupName, startTime: cursor.time, nextToken }),
+        new FilterLogEventsCommand({ logGroupName, startTime, nextToken }),
       );
       events.push(...(page.events ?? []));
       nextToken = page.nextToken;
     } while (nextToken && !stopped);
     events.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
-    const ordinal = new Map<string, number>();
-    let { time, seen } = cursor;
+    // An entry's id: its eventId (AWS, and MiniStack for PutLogEvents), else — MiniStack's own
+    // Lambda logs have none — its stream, timestamp and rank among that stream's entries at that
+    // timestamp (a stream is one invocation's, written at once, and startTime keeps or drops all
+    // entries of a millisecond together, so the rank is the same in every poll).
+    const rank = new Map<string, number>();
     for (const event of events) {
-      const at = `${event.logStreamName}@${event.timestamp ?? 0}`;
-      const n = ordinal.get(at) ?? 0;
-      ordinal.set(at, n + 1);
-      const key = event.eventId ?? `${at}#${n}`;
       const eventTime = event.timestamp ?? 0;
-      if (eventTime < time || (eventTime === time && seen.has(key))) continue;
-      if (eventTime > time) {
-        time = eventTime;
-        seen = new Set();
-      }
-      seen.add(key);
+      const at = `${event.logStreamName}@${eventTime}`;
+      const n = rank.get(at) ?? 0;
+      rank.set(at, n + 1);
+      const key = event.eventId ?? `${at}#${n}`;
+      if (cursor.printed.has(key)) continue;
+      cursor.printed.set(key, eventTime);
+      cursor.newest = Math.max(cursor.newest, eventTime);
       const line = formatLogEntry(fn, event.message ?? '', eventTime, colourOf);
       if (line) print(line);
     }
-    cursors.set(logGroupName, { time, seen });
+    const horizon = Math.max(since, cursor.newest - lookbackMs);
+    for (const [key, time] of cursor.printed) if (time < horizon) cursor.printed.delete(key);
   }
 
   async function loop() {
