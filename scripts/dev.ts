@@ -12,8 +12,8 @@ const cli = {
 Starts the emulator (unless one runs), deploys the stack as stage local, then watches the
 sources. A saved change rebuilds the bundles made of it (serverless-esbuild with the deploy's
 settings, incrementally) and updates the code of each function whose bundle changed
-("<function> updated in N ms"); a change to serverless.yml, its local plugins, events/topology.json
-or a contract (events/*.ts) redeploys the stack instead. The functions' logs (one line per entry,
+("<function> updated in N ms"); a change to serverless.yml, its local plugins or
+events/topology.json redeploys the stack instead. The functions' logs (one line per entry,
 coloured by service, with the event's type and id) and the webhooks the local receiver gets
 appear as they come. Ctrl-C stops everything it started.
   --stage <name>        an emulator stage other than local

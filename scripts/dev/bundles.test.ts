@@ -123,4 +123,19 @@ describe('FunctionBundles', () => {
     const fixed = await updated('src/fn2/handler.ts', 'export const handler = async () => 2;\n');
     expect(fixed.updates.map((u) => u.fn.alias)).toEqual(['zzprobeTwo']);
   });
+
+  it('names a bundle it has no esbuild context to rebuild, rather than skip it unsaid', async () => {
+    const { buildCache } = Reflect.get(bundles, 'plugin') as {
+      buildCache: Record<string, { context?: unknown }>;
+    };
+    const cached = buildCache['src/fn2/handler.ts'] as { context?: unknown };
+    const { context } = cached;
+    delete cached.context;
+    try {
+      const result = await updated('src/fn2/handler.ts', 'export const handler = async () => 3;\n');
+      expect(result).toEqual({ updates: [], failures: [], unbuildable: ['src/fn2/handler.ts'] });
+    } finally {
+      cached.context = context;
+    }
+  });
 });

@@ -48,6 +48,8 @@ export interface RebuildResult {
   updates: BundleUpdate[];
   /** One readable failure per entry point that did not build. */
   failures: Array<{ entry: string; message: string }>;
+  /** Entry points made of a changed file that have no esbuild context to rebuild them. */
+  unbuildable: string[];
 }
 
 /** The service the last `serverless deploy|package` in `root` resolved, plugins' functions included. */
@@ -205,11 +207,14 @@ export class FunctionBundles {
       // A bundle whose last build failed has no inputs to go by: any change may fix it.
       return !inputs || Object.keys(inputs).some((input) => changed.has(input));
     });
-    const outcome: RebuildResult = { updates: [], failures: [] };
+    const outcome: RebuildResult = { updates: [], failures: [], unbuildable: [] };
     await Promise.all(
       entries.map(async (entry) => {
         const context = this.plugin.buildCache[entry]?.context;
-        if (!context) return;
+        if (!context) {
+          outcome.unbuildable.push(entry); // serverless-esbuild kept none: the caller says so
+          return;
+        }
         try {
           await context.rebuild();
         } catch (error) {

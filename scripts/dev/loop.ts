@@ -1,7 +1,7 @@
 // npm run dev: the emulator, one deploy, then a watch. A saved source rebuilds the bundles made of
 // it (serverless-esbuild's contexts, incremental) and the functions whose bundle changed get
 // their new code through Lambda's UpdateFunctionCode; a change to what the stack is made of
-// (serverless.yml, its local plugins, events/: the topology and the contracts) redeploys it.
+// (serverless.yml, its local plugins, events/topology.json) redeploys it.
 // The functions' logs and the webhooks the local receiver gets are printed as they come.
 import { type FSWatcher, watch } from 'node:fs';
 import path from 'node:path';
@@ -97,15 +97,15 @@ export function startDevLoop({
     bundles = started.bundles;
     const plugins = pluginFolders(root, service.plugins);
     const events = path.join(root, 'events');
-    triggers = (file) => {
-      const folder = path.dirname(file);
-      return (
-        file === path.join(root, 'serverless.yml') ||
-        ((folder === events || plugins.includes(folder)) &&
-          /\.(ts|json)$/.test(file) &&
-          !file.endsWith('.test.ts'))
-      );
-    };
+    // What the stack is made of. Of events/, the plugins read topology.json only: a contract or
+    // the registry is code some bundles are made of (a save updates those functions), and the
+    // lock, the AsyncAPI document and the recorded examples are read by checks, not the deploy.
+    const stackFiles = [path.join(root, 'serverless.yml'), path.join(events, 'topology.json')];
+    triggers = (file) =>
+      stackFiles.includes(file) ||
+      (plugins.includes(path.dirname(file)) &&
+        /\.(ts|json)$/.test(file) &&
+        !file.endsWith('.test.ts'));
     triggerFolders = [root, events, ...plugins];
     rewatch();
     const previous = logs;
@@ -175,10 +175,14 @@ export function startDevLoop({
 
   async function update(files: string[], since: number) {
     if (!bundles) return;
-    const { updates, failures } = await bundles.rebuild(files);
+    const { updates, failures, unbuildable } = await bundles.rebuild(files);
     const built = performance.now();
     for (const failure of failures)
       say(`${styleText('red', `${failure.entry} did not build`)} (above); save again to retry`);
+    for (const entry of unbuildable)
+      say(
+        `${styleText('red', `${entry} not rebuilt`)}: serverless-esbuild kept no esbuild context for it, so its functions keep their code; save serverless.yml to redeploy`,
+      );
     rewatch(); // a new import may have brought a new folder
     await Promise.all(updates.map((u) => upload(u, since, built)));
   }
