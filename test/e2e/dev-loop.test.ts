@@ -12,14 +12,18 @@ import {
   startDevProcess,
 } from '../../scripts/dev/probe.ts';
 import { emulatorStatus } from '../../scripts/emulator/emulator.ts';
+import { createService } from '../../scripts/new-service.ts';
+import { probeServiceName, registeredType } from '../support/probe-names.ts';
 import { copyRepository } from '../support/repo-copy.ts';
 
 // `npm run dev` as a developer runs it, in a copy of the checkout on a stage of its own (the
 // other e2e tests use `local`, and their webhook port): a saved change to a function's source is
 // what that function runs a moment later, its log line shows in the loop's terminal, a change to
-// serverless.yml redeploys, and Ctrl-C leaves nothing running. Any function of any fork will do.
+// serverless.yml redeploys, and Ctrl-C leaves nothing running. The function it edits is a probe
+// consumer `new:service` adds to the copy (of the registry's first type): a fork may have none.
 const fork = copyRepository();
 const stage = `dev${randomBytes(3).toString('hex')}`;
+const probe = probeServiceName();
 let dev: DevProcess;
 let port: number;
 let fn: DeployedFunction;
@@ -50,10 +54,13 @@ function alive(group: number): number[] {
 }
 
 beforeAll(async () => {
+  createService(fork.dir, { name: probe, consumes: [registeredType()], publishes: [] });
   port = await freePort();
   dev = startDevProcess(fork.dir, ['--stage', stage, '--webhook-port', String(port)]);
   await dev.waitFor(/watching \d+ functions/, 280_000);
-  [fn] = (await functionsIn(fork.dir)) as [DeployedFunction];
+  const found = (await functionsIn(fork.dir)).find((f) => f.service === probe);
+  if (!found) throw new Error(`the deploy built no function for the probe service ${probe}`);
+  fn = found;
 }, 300_000);
 
 afterAll(async () => {
