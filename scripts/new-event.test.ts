@@ -63,12 +63,14 @@ describe('npm run new:event', () => {
 
   it('works mid-route: an httpApi route not yet declared fails only `npm run openapi`, in its own words', () => {
     const serverless = read('serverless.yml');
+    // A fork may have `functions:` with entries, `functions: {}` (after remove:examples) or none.
+    const probe =
+      "functions:\n  zzProbeApi:\n    handler: services/zz-probe/api.handler\n    events:\n      - httpApi: 'GET /zz-probe'\n";
     writeFileSync(
       path.join(fork.dir, 'serverless.yml'),
-      serverless.replace(
-        /^functions:\n/m,
-        "functions:\n  zzProbeApi:\n    handler: services/zz-probe/api.handler\n    events:\n      - httpApi: 'GET /zz-probe'\n",
-      ),
+      /^functions:/m.test(serverless)
+        ? serverless.replace(/^functions:(?: *\{\})? *\n/m, probe)
+        : `${serverless.trimEnd()}\n\n${probe}`,
     );
     try {
       const created = newEvent(probeEventType());
