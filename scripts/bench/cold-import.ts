@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
+import { median } from '../stats.ts';
 import { type PackagedTemplate, standIn } from './functions.ts';
 
 // Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle
@@ -158,9 +159,6 @@ function partsAbove(bundle: Map<string, number>, bare: Map<string, number>) {
     .filter((p) => p.kb >= 1)
     .sort((a, b) => b.kb - a.kb);
 }
-
-export const median = (xs: number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /**
  * Paired ratio: each round's time over its baseline's time in the same round (they ran back to

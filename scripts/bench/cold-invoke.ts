@@ -4,8 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { deployBuildOptions } from '../serverless/bundles.ts';
+import { median } from '../stats.ts';
 import { callKinds } from './bare-handler.ts';
-import { bareClients, bundleFile, median, pairedRatio } from './cold-import.ts';
+import { bareClients, bundleFile, pairedRatio } from './cold-import.ts';
 import { firstFailure, type Job, sdkOf, stubbedEnv } from './handler-cost.ts';
 import { startStubAws, withStubUrl } from './stub-aws.ts';
 

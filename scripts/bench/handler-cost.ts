@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract, type EventType } from '../../events/registry.ts';
+import { median } from '../stats.ts';
 import {
   type BareSdk,
   bareCall,
@@ -229,8 +230,6 @@ class BareClients {
       (client as unknown as { destroy?: () => void }).destroy?.();
   }
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** Run `fn` with stdout swallowed (log lines are still built and serialized), keeping them if asked. */
 async function quietly<T>(fn: () => Promise<T>, lines?: string[]): Promise<T> {

@@ -10,6 +10,7 @@ import { copyRepository } from '../../test/support/repo-copy.ts';
 import { startEmulator, stopEmulator } from '../emulator/emulator.ts';
 import { applyLocalAwsEnv, LOCAL_WEBHOOK } from '../emulator/local-env.ts';
 import { localWebhookSecretName, localWebhookTargetsName } from '../local/stack.ts';
+import { percentile } from '../stats.ts';
 import { answersWith, freePort, functionsIn, probeEdit, startDevProcess } from './probe.ts';
 
 export interface MeasureOptions {
@@ -18,10 +19,6 @@ export interface MeasureOptions {
   only?: string;
   print?: (line: string) => void;
 }
-
-/** Nearest-rank percentile of a sorted list. */
-export const percentile = (sorted: number[], p: number) =>
-  sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 
 export async function measureDevLoop({ edits, only, print = console.log }: MeasureOptions) {
   applyLocalAwsEnv();

@@ -23,6 +23,7 @@ import {
 import { startWebhookReceiver } from '../../local/webhook-receiver.ts';
 import { conformanceChecker, type Exchange } from '../../openapi-conformance.ts';
 import { functionEntries } from '../../serverless/bundles.ts';
+import { percentile } from '../../stats.ts';
 import { deployBareStage } from './bare/deploy.ts';
 
 // End to end on the deployed local stack (its own emulator stage, `bench`): calculations through
@@ -41,8 +42,6 @@ const STAGES = {
 const ROUNDS = 4;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const percentiles = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return { p50: Math.round(percentile(sorted, 50)), p99: Math.round(percentile(sorted, 99)) };

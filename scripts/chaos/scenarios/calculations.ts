@@ -7,6 +7,7 @@ import { documentClient } from '../../../shared/aws/clients.ts';
 import { LOCAL_WEBHOOK } from '../../emulator/local-env.ts';
 import { localWebhookSecret, serviceName } from '../../local/stack.ts';
 import { type ReceivedWebhook, startWebhookReceiver } from '../../local/webhook-receiver.ts';
+import { percentile } from '../../stats.ts';
 import type { ChaosScenario, ScenarioContext, ScenarioRun } from '../scenario.ts';
 
 // The example domain's own oracle, stricter than the engine's: calculations through the HTTP API
@@ -61,10 +62,6 @@ function makeCalculation(via: Calculation['via']): Calculation {
   };
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length
-    ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0)
-    : 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function start(ctx: ScenarioContext): Promise<ScenarioRun> {
