@@ -3,8 +3,8 @@ import { localAwsEnv } from './scripts/emulator/local-env.ts';
 
 // Tiers: `unit` (no network, tests beside the code they test), `integration` (the emulator's
 // SNS/SQS/DynamoDB), `e2e` (the stack deployed into the emulator, driven over HTTP) — these three
-// are `npm test` — and `chaos` (a small conservation run under injected faults, on its own stage:
-// `npm run test:chaos`). One global setup starts the emulator and deploys the stack once per run
+// are `npm test` — `tools` (the dev loop's and the bench's own proofs: `npm run test:tools`) and
+// `chaos` (a small conservation run under injected faults, on its own stage: `npm run test:chaos`). One global setup starts the emulator and deploys the stack once per run
 // (test/support/global-setup.ts); the tier-times reporter prints where the time went per tier.
 export default defineConfig({
   test: {
@@ -58,6 +58,21 @@ export default defineConfig({
             POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
           },
           testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The developer tools' own proofs, each on stages of its own: the dev loop (npm run dev)
+          // and the bench's end-to-end part against its bare floor. `npm run test:tools` (CI).
+          name: 'tools',
+          include: ['test/tools/**/*.test.ts'],
+          env: {
+            ...localAwsEnv(),
+            POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+          },
+          testTimeout: 300_000,
           hookTimeout: 300_000,
         },
       },

@@ -27,7 +27,7 @@ const EXAMPLE_FILES = [
   'docs/example.md',
   // npm run bench's end-to-end calculation flow and its pricing; the per-function figures stay.
   'scripts/bench/example',
-  'test/e2e/bench.test.ts',
+  'test/tools/bench.test.ts',
 ];
 const EXAMPLE_YAML_ENTRIES = [
   ...EXAMPLE_SERVICES.map((name) => ['custom', 'consumers', name]),

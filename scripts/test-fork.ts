@@ -4,8 +4,8 @@
 // service, `npm run new:event`, `npm run new:service` twice (one publishing the new type, one
 // consuming it), `npm run remove:examples -- --yes` before or after adding services — with names
 // drawn at random (the README's own example names among them), then `npm run lint`,
-// `npm run typecheck`, `npm run contracts:check` and the whole `npm test` in the copy, which
-// deploys its services into the emulator. Every step is printed with its time; the seed
+// `npm run typecheck`, `npm run contracts:check`, the whole `npm test` in the copy, which
+// deploys its services into the emulator, and `npm run test:tools` (the dev loop's proof). Every step is printed with its time; the seed
 // reproduces a run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { EXAMPLE_SERVICES } from './remove-examples.ts';
 const cli = {
   usage: `usage: npm run test:fork -- [--seed n] [--order examples-first|examples-last] [--keep]
 Performs the README's fork recipe in a temporary copy with random names, then lint, typecheck,
-contracts:check and npm test there (~5 min; uses the emulator on 127.0.0.1:4566 like npm test).
+contracts:check, npm test and test:tools there (~5 min; uses the emulator on 127.0.0.1:4566).
   --seed n     draw the same names and order again (printed by every run)
   --order o    remove the examples before adding services (examples-first) or after (examples-last)
   --keep       leave the copy on disk (its path is printed)`,
@@ -196,6 +196,7 @@ async function main(): Promise<number> {
     // The fork's own type is new to the lock: compatible, listed, not yet recorded.
     ['contracts:check', () => step('npm run contracts:check', npmRun('contracts:check'))],
     ['npm test', () => step('npm test', ['npm', 'test'], false)],
+    ['test:tools', () => step('npm run test:tools', npmRun('test:tools'), false)],
   );
 
   let failed = false;

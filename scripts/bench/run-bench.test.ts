@@ -8,7 +8,7 @@ import { formatBench, runBench } from './run-bench.ts';
 
 // `npm run bench` in a tiny mode, so the harness cannot rot: every in-process figure is produced
 // and printed, for whatever functions this fork's serverless.yml deploys (the example's
-// end-to-end part needs the emulator; test/e2e/bench.test.ts runs it small).
+// end-to-end part needs the emulator; test/tools/bench.test.ts runs it small).
 const { custom, functions } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
   custom: { consumers?: Record<string, { handler: string }> | null };
   functions?: Record<string, { handler: string }> | null;
