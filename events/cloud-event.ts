@@ -19,9 +19,23 @@ export function isJsonMediaType(mediaType: string): boolean {
   return /^application\/([a-z0-9!#$&^_.-]+\+)?json$/.test(essence);
 }
 
+/**
+ * An event id: 1–128 printable ASCII characters, no space at either end. It becomes the
+ * `webhook-id` header, which fetch refuses with a control character or anything above U+00FF and
+ * trims of spaces (then the receiver checks the signature against another id): such an id would be
+ * retried for a day as if the receiver were down. Every id this system builds is a UUID.
+ */
+const EventId = z
+  .string()
+  .min(1)
+  .max(128, { error: 'must be at most 128 characters' })
+  .regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, {
+    error: 'must be printable ASCII (no control characters, no space at either end)',
+  });
+
 export const CloudEventEnvelope = z.object({
   specversion: z.literal('1.0'),
-  id: z.string().min(1),
+  id: EventId,
   source: z.string().min(1),
   type: z.string().min(1),
   time: z.iso.datetime({ offset: true }).optional(),

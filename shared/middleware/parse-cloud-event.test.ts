@@ -62,6 +62,27 @@ describe('parseCloudEvent', () => {
     });
   });
 
+  // An id becomes the webhook-id header: one fetch refuses must be refused here, for good, and
+  // not retried for a day as if the receiver were down.
+  it.each([
+    ['a CR/LF', 'abc\r\nX-Injected: 1'],
+    ['a non-ASCII letter', 'caf\u00e9'],
+    ['an emoji', 'id-\u{1F680}'],
+    ['129 characters', 'x'.repeat(129)],
+    ['a space at its end', 'abc '],
+  ])('refuses an event id with %s as INVALID_ENVELOPE naming `id`', async (_, id) => {
+    await expect(run(JSON.stringify({ ...event, id }))).rejects.toMatchObject({
+      code: 'INVALID_ENVELOPE',
+      message: expect.stringMatching(/\bid: must be/),
+    });
+  });
+
+  it('accepts the UUID ids this system builds, and any 128 printable ASCII characters', async () => {
+    expect(await run(JSON.stringify(event))).toMatchObject({ id: event.id });
+    const longest = `order 42/${'~'.repeat(119)}`;
+    expect(await run(JSON.stringify({ ...event, id: longest }))).toMatchObject({ id: longest });
+  });
+
   it('remembers the raw record for later middlewares', async () => {
     const raw = record(JSON.stringify(event));
     let remembered: SQSRecord | undefined;
