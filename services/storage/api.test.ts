@@ -28,7 +28,10 @@ beforeAll(async () => {
   });
 });
 
-const get = async (sub?: string) =>
+const get = async (
+  sub?: string,
+  claims: Record<string, unknown> | undefined = sub ? { sub } : undefined,
+) =>
   (await handler(
     {
       version: '2.0',
@@ -38,7 +41,7 @@ const get = async (sub?: string) =>
       headers: {},
       requestContext: {
         http: { method: 'GET', path: `/calculations/${id}` },
-        ...(sub ? { authorizer: { jwt: { claims: { sub }, scopes: [] } } } : {}),
+        ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
       },
     } as unknown as APIGatewayProxyEventV2,
     {} as never,
@@ -55,6 +58,14 @@ describe('GET /calculations/{id}', () => {
   it('is a 404 to any other caller, as if it did not exist', async () => {
     const response = await get('mallory');
     expect(response.statusCode).toBe(404);
+  });
+
+  it('is a 401 to a verified JWT without `sub`, not an answer as on a public API', async () => {
+    const response = await get(undefined, { iss: 'https://issuer.example', scope: 'read' });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(response.body ?? '{}')).toMatchObject({ status: 401 });
+    expect(response.body).not.toContain('"result"');
   });
 
   it('answers anyone on a public API (no authorizer, no caller)', async () => {

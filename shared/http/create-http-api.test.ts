@@ -45,7 +45,13 @@ const api = createHttpApi(
   'test',
 );
 
-const request = (method: string, path: string, body?: string, contentType = 'application/json') =>
+const request = (
+  method: string,
+  path: string,
+  body?: string,
+  contentType = 'application/json',
+  claims?: Record<string, unknown>,
+) =>
   api(
     {
       version: '2.0',
@@ -55,7 +61,11 @@ const request = (method: string, path: string, body?: string, contentType = 'app
       isBase64Encoded: false,
       // API Gateway's parameters; the router only routes on method and path.
       pathParameters: path.startsWith('/orders/') ? { id: path.slice(8) } : undefined,
-      requestContext: { http: { method, path } },
+      requestContext: {
+        http: { method, path },
+        // What API Gateway's JWT authorizer passes on: the verified token's claims.
+        ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
+      },
     } as unknown as APIGatewayProxyEventV2,
     {} as never,
   ) as Promise<APIGatewayProxyStructuredResultV2>;
@@ -70,6 +80,23 @@ describe('createHttpApi', () => {
     const response = await request('POST', '/orders', '{"amount": 5, "currency": "EUR"}');
     expect(response.statusCode).toBe(201);
     expect(JSON.parse(response.body ?? '')).toEqual({ amount: 5, currency: 'EUR' });
+  });
+
+  it('answers 401 to a verified JWT without `sub`, before anything else, on every route', async () => {
+    const order = '{"amount": 5, "currency": "EUR"}';
+    for (const claims of [{ iss: 'https://issuer.example' }, { sub: '' }, { sub: 42 }]) {
+      const refused = await request('POST', '/orders', order, 'application/json', claims);
+      expect(refused.statusCode).toBe(401);
+      expect(problem(refused)).toMatchObject({ status: 401, title: 'Unauthorized' });
+      expect(refused.headers?.['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
+    }
+    // Even a request that is invalid too, or for a route that only reads.
+    expect((await request('POST', '/orders', '{', 'application/json', {})).statusCode).toBe(401);
+    expect((await request('GET', '/orders/7', undefined, undefined, {})).statusCode).toBe(401);
+    // A JWT with `sub` is served, as is a request on a public API (no authorizer at all).
+    const served = await request('POST', '/orders', order, 'application/json', { sub: 'alice' });
+    expect(served.statusCode).toBe(201);
+    expect((await request('POST', '/orders', order)).statusCode).toBe(201);
   });
 
   it('answers 400 naming every invalid field', async () => {

@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { publishCounts } from '../metrics.ts';
+import { callerOf } from './caller.ts';
 import type { HttpEvent, HttpOperation } from './operation.ts';
 import { pathPattern } from './path-pattern.ts';
 import { HttpProblem } from './problem.ts';
@@ -15,8 +16,9 @@ export type HttpRoute = HttpOperation &
   Pick<Route<APIGatewayProxyEventV2, APIGatewayProxyResultV2>, 'handler'>;
 
 /**
- * `operation` served by `handler`, which runs only once the request parts the operation declares
- * are valid, and gets them parsed and typed as `event.input` (validate-request.ts).
+ * `operation` served by `handler`, which runs only once the caller is one it can name or the API is
+ * public (caller.ts) and the request parts the operation declares are valid, and gets them parsed
+ * and typed as `event.input` (validate-request.ts).
  */
 export function route<O extends HttpOperation>(
   operation: O,
@@ -29,7 +31,11 @@ export function route<O extends HttpOperation>(
         event: APIGatewayProxyEventV2,
         context: Context,
       ) => Promise<APIGatewayProxyResultV2>,
-    ).use(validateRequest(operation)),
+    )
+      // Before anything else, above all before an Idempotency-Key record is looked up: a JWT
+      // without `sub` is refused (401, caller.ts), not served as if the API were public.
+      .use({ before: ({ event }) => void callerOf(event) })
+      .use(validateRequest(operation)),
   };
 }
 

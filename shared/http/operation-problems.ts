@@ -6,8 +6,9 @@ import { MAX_BODY_BYTES } from './request.ts';
 
 /**
  * Every problem (application/problem+json) an operation can answer, by status: those its request
- * brings through the request validation (validate-request.ts) and the idempotency wrapper,
- * its own, and the 500 of any unexpected error (shared/http/problem-details.ts).
+ * brings through the caller check (caller.ts), the request validation (validate-request.ts) and
+ * the idempotency wrapper, its own, and the 500 of any unexpected error
+ * (shared/http/problem-details.ts).
  */
 export function problemsOf(operation: HttpOperation): Record<number, string> {
   const { body, path, query } = operation.request ?? {};
@@ -34,6 +35,8 @@ export function problemsOf(operation: HttpOperation): Record<number, string> {
     problems[409] = 'A request with this Idempotency-Key is still being processed: retry later.';
     problems[422] = 'This Idempotency-Key was used with another body.';
   }
+  // Every route, as route() checks the caller of each (caller.ts).
+  problems[401] = 'The bearer token has no `sub` claim: the caller cannot be told apart.';
   return {
     ...problems,
     ...operation.problems,

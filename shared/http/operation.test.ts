@@ -59,9 +59,10 @@ describe('problem', () => {
 describe('problemsOf', () => {
   it("adds what the request's shape and the shared helpers answer to the operation's own", () => {
     expect(Object.keys(problemsOf(placeOrder)).map(Number)).toEqual([
-      400, 404, 409, 413, 415, 422, 500,
+      400, 401, 404, 409, 413, 415, 422, 500,
     ]);
     expect(problemsOf(placeOrder)[400]).toMatch(/body.*Idempotency-Key/);
-    expect(Object.keys(problemsOf(listOrders)).map(Number)).toEqual([500]);
+    // Every route checks its caller: a JWT without `sub` is 401 on any of them.
+    expect(Object.keys(problemsOf(listOrders)).map(Number)).toEqual([401, 500]);
   });
 });
