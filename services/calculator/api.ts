@@ -9,7 +9,6 @@ import { type HttpEvent, respond } from '../../shared/http/operation.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { calculatorConfig } from './config.ts';
-import { requestIds } from './request-ids.ts';
 import { requestCalculation } from './routes.ts';
 
 const config = calculatorConfig();
@@ -21,18 +20,18 @@ const publisher = createPublisher({
 
 /** POST /calculations: publish calculation.requested, answer 202 with where to look. */
 async function startCalculation(event: HttpEvent<typeof requestCalculation>) {
-  const { body: request, idempotencyKey: key } = event.input;
-  // With an Idempotency-Key, a request re-executed after a crash between publishing and storing
-  // its answer republishes the same calculation under the same event id (deduplicated
-  // downstream) instead of starting a second one.
+  const { body: request } = event.input;
   const owner = callerOf(event);
-  const ids = key ? requestIds(key, owner) : undefined;
-  const calculationId = ids?.calculationId ?? randomUUID();
-  const published = await publisher.publish(
-    'calculation.requested',
-    { calculationId, ...request, ...(owner ? { owner } : {}) },
-    ids ? { id: ids.eventId } : undefined,
-  );
+  // Random, never derived from the Idempotency-Key: on a public API whoever guesses a key could
+  // compute the id and read the result. A repeat gets this id back from the key's record (below);
+  // the price is that a request retried after a crash between publishing and storing its answer
+  // starts a second calculation.
+  const calculationId = randomUUID();
+  const published = await publisher.publish('calculation.requested', {
+    calculationId,
+    ...request,
+    ...(owner ? { owner } : {}),
+  });
   logger.info('Calculation requested', { calculationId, eventId: published.id });
   return respond(
     requestCalculation,
@@ -42,8 +41,9 @@ async function startCalculation(event: HttpEvent<typeof requestCalculation>) {
   );
 }
 
-// A retried POST with the same Idempotency-Key gets the stored answer and publishes nothing;
-// the same key with another body is refused (422). Requests without the header are not deduplicated.
+// A retried POST with the same Idempotency-Key gets the stored answer (the same calculation id and
+// Location) and publishes nothing; the same key with another body is refused (422). Requests
+// without the header are not deduplicated.
 // Powertools' function wrapper, not its Middy middleware: the middleware deleted the record when
 // it refused a request (a duplicate in progress, another body), so the next retry ran again
 // (powertools-lambda-typescript#5675, fixed after 2.35.0).
@@ -54,8 +54,9 @@ const idempotentStartCalculation = middy(
       awsSdkV3Client: idempotencyDynamoClient(),
     }),
     config: new IdempotencyConfig({
-      // The caller's key, scoped to the caller when the API is authenticated (their JWT sub):
-      // another caller's identical key is another record. No key, no record.
+      // The caller's key, scoped to the caller when the API is authenticated (their JWT sub; a
+      // JWT without one never gets here, route() answers 401): another caller's identical key is
+      // another record. On a public API a key is everyone's. No key, no record.
       eventKeyJmesPath:
         'headers."idempotency-key" && [requestContext.authorizer.jwt.claims.sub, headers."idempotency-key"]',
       payloadValidationJmesPath: 'body',

@@ -1,0 +1,149 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as z from 'zod';
+
+// POST /calculations with Powertools idempotency over an in-memory idempotency table (the
+// conditions its DynamoDB layer writes with, no more) and SNS mocked: what a client sees of its
+// Idempotency-Key, and what is published.
+type Item = Record<string, AttributeValue>;
+const table = new Map<string, Item>();
+const dynamo = mockClient(DynamoDBClient);
+const sns = mockClient(SNSClient);
+let handler: (event: APIGatewayProxyEventV2, context: unknown) => Promise<unknown>;
+
+beforeAll(async () => {
+  vi.stubEnv('SERVICE_NAME', 'calculator');
+  vi.stubEnv('EVENTS_TOPIC_ARN', 'arn:aws:sns:us-east-1:000000000000:events');
+  vi.stubEnv('IDEMPOTENCY_TABLE', 'idempotency');
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  ({ handler } = (await import('./api.ts')) as unknown as { handler: typeof handler });
+});
+
+beforeEach(() => {
+  table.clear();
+  dynamo.reset();
+  sns.reset();
+  dynamo.on(PutItemCommand).callsFake(({ Item }: { Item: Item }) => {
+    const key = Item.id?.S ?? '';
+    const old = table.get(key);
+    const now = Date.now();
+    const free =
+      !old ||
+      Number(old.expiration?.N) < now / 1000 ||
+      (old.status?.S === 'INPROGRESS' && Number(old.in_progress_expiration?.N) < now);
+    if (!free)
+      throw new ConditionalCheckFailedException({ message: 'taken', $metadata: {}, Item: old });
+    table.set(key, Item);
+    return {};
+  });
+  dynamo
+    .on(UpdateItemCommand)
+    .callsFake(({ Key, UpdateExpression, ExpressionAttributeNames, ExpressionAttributeValues }) => {
+      const item = table.get(Key.id.S) ?? { ...Key };
+      for (const assignment of UpdateExpression.replace(/^SET /, '').split(', ')) {
+        const [name, value] = assignment.split(' = ') as [string, string];
+        item[ExpressionAttributeNames[name]] = ExpressionAttributeValues[value];
+      }
+      table.set(Key.id.S, item);
+      return {};
+    });
+  dynamo.on(GetItemCommand).callsFake(({ Key }) => ({ Item: table.get(Key.id.S) }));
+  dynamo.on(DeleteItemCommand).callsFake(({ Key }) => {
+    table.delete(Key.id.S);
+    return {};
+  });
+  sns.on(PublishCommand).resolves({ MessageId: 'm' });
+});
+
+const body = JSON.stringify({ operation: 'add', a: '1', b: '2' });
+
+/** POST /calculations as API Gateway passes it on: `claims` when a JWT authorizer verified one. */
+const post = async ({ key, claims }: { key?: string; claims?: Record<string, unknown> }) =>
+  (await handler(
+    {
+      version: '2.0',
+      routeKey: 'POST /calculations',
+      rawPath: '/calculations',
+      headers: {
+        'content-type': 'application/json',
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+      },
+      body,
+      isBase64Encoded: false,
+      requestContext: {
+        http: { method: 'POST', path: '/calculations' },
+        ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
+      },
+    } as unknown as APIGatewayProxyEventV2,
+    { getRemainingTimeInMillis: () => 10_000, functionName: 'calculator-api' },
+  )) as APIGatewayProxyStructuredResultV2;
+
+const accepted = (response: APIGatewayProxyStructuredResultV2) => {
+  expect(response.statusCode).toBe(202);
+  const { calculationId } = JSON.parse(response.body ?? '{}') as { calculationId: string };
+  expect(response.headers?.Location).toBe(`/calculations/${calculationId}`);
+  return calculationId;
+};
+
+/** The calculation.requested events published, as their data. */
+const requested = () =>
+  sns
+    .commandCalls(PublishCommand)
+    .map((call) => JSON.parse(call.args[0].input.Message ?? '{}').data as Record<string, unknown>);
+
+describe('POST /calculations', () => {
+  it('answers a repeat with the same Idempotency-Key with the same id and Location, and starts one calculation', async () => {
+    const first = await post({ key: 'k-1', claims: { sub: 'alice' } });
+    const again = await post({ key: 'k-1', claims: { sub: 'alice' } });
+    expect(again.headers?.Location).toBe(first.headers?.Location);
+    expect(accepted(again)).toBe(accepted(first));
+    expect(requested().map((data) => data.calculationId)).toEqual([accepted(first)]);
+  });
+
+  it('gives ids nobody can compute from the key: the same key on two fresh tables is two random ids', async () => {
+    const first = accepted(await post({ key: 'k-guessable' }));
+    table.clear();
+    const second = accepted(await post({ key: 'k-guessable' }));
+    expect(second).not.toBe(first);
+    for (const id of [first, second]) expect(z.uuidv4().safeParse(id).success).toBe(true);
+  });
+
+  it("scopes a key to its caller's sub: bob's request with alice's key is his own calculation", async () => {
+    const alice = accepted(await post({ key: 'k-1', claims: { sub: 'alice' } }));
+    const bob = accepted(await post({ key: 'k-1', claims: { sub: 'bob' } }));
+    expect(bob).not.toBe(alice);
+    expect(requested()).toEqual([
+      expect.objectContaining({ calculationId: alice, owner: 'alice' }),
+      expect.objectContaining({ calculationId: bob, owner: 'bob' }),
+    ]);
+  });
+
+  it('shares a key among all callers on a public API (no authorizer): the first answer is everyone’s', async () => {
+    const first = accepted(await post({ key: 'k-1' }));
+    expect(accepted(await post({ key: 'k-1' }))).toBe(first);
+    expect(requested()).toHaveLength(1);
+  });
+
+  it("refuses a JWT without sub (401) without reading or claiming the key's record", async () => {
+    const alice = accepted(await post({ key: 'k-1', claims: { sub: 'alice' } }));
+    for (const claims of [{}, { sub: '' }]) {
+      const refused = await post({ key: 'k-1', claims });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.headers?.['content-type']).toBe('application/problem+json');
+      expect(refused.body).not.toContain(alice);
+    }
+    expect(requested()).toHaveLength(1);
+    expect(table.size).toBe(1);
+  });
+});
