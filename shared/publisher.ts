@@ -16,7 +16,7 @@ import {
   validateData,
 } from '../events/registry.ts';
 import { snsClient } from './aws/clients.ts';
-import { currentEvent, nextDerivedEventId } from './event-scope.ts';
+import { claimDerivedEventId, currentEvent, releaseDerivedEventId } from './event-scope.ts';
 
 /** SNS refuses messages (body + attributes) over 256 KiB, and batches over the same total. */
 export const SNS_MAX_MESSAGE_BYTES = 256 * 1024;
@@ -32,10 +32,22 @@ export interface PublisherOptions {
   baseDelayMs?: number;
 }
 
+/** What `publish` takes beside the type and data. */
+export interface PublishOptions extends EventLineage {
+  /**
+   * What this event is about among the events of its type published while handling one event
+   * (e.g. a webhook target's name): its derived id comes from it. Required on every publish of a
+   * type published more than once per handled event; optional for a type published once.
+   */
+  key?: string;
+}
+
 export interface PublishItem<T extends EventType = EventType> {
   type: T;
   data: EventDataInput<T>;
   lineage?: EventLineage;
+  /** As PublishOptions' key. */
+  key?: string;
 }
 
 export interface BatchFailure {
@@ -70,30 +82,50 @@ interface Outgoing {
   body: string;
   attributes: Record<string, MessageAttributeValue>;
   bytes: number;
+  /** Gives its derived id back when it is not sent, so the same publish can be tried again. */
+  unsent: () => void;
 }
 
 /**
  * Lineage: explicit values win; else carried from the event being handled (with an id derived
- * from it, stable across retries); else a new flow with a random id.
+ * from it and the key, stable across retries); else a new flow with a random id.
  */
-function resolveLineage(source: string, type: string, lineage: EventLineage = {}): EventLineage {
+function resolveLineage(
+  source: string,
+  type: string,
+  lineage: EventLineage = {},
+  key?: string,
+): EventLineage & { unsent: () => void } {
   const handling = currentEvent();
+  const derived = lineage.id === undefined ? claimDerivedEventId(source, type, key) : undefined;
   return {
-    id: lineage.id ?? nextDerivedEventId(source, type),
+    id: lineage.id ?? derived,
     correlationId: lineage.correlationId ?? handling?.correlationid,
     causationId: lineage.causationId ?? handling?.id,
+    unsent: () => derived && releaseDerivedEventId(source, type, key),
   };
 }
 
 function prepare<T extends EventType>(item: PublishItem<T>, source: string): Outgoing {
   const contract: EventContract = currentContract(item.type);
   const data: EventData<T> = validateData(item.type, item.data, contract);
-  const event = buildCloudEvent(
-    contract,
-    data,
-    source,
-    resolveLineage(source, item.type, item.lineage),
-  );
+  const { unsent, ...lineage } = resolveLineage(source, item.type, item.lineage, item.key);
+  try {
+    return { ...build(contract, data, source, lineage), unsent };
+  } catch (error) {
+    unsent();
+    throw error;
+  }
+}
+
+/** The CloudEvent, its body and attributes; refused over SNS's size limit. */
+function build(
+  contract: EventContract,
+  data: unknown,
+  source: string,
+  lineage: EventLineage,
+): Omit<Outgoing, 'unsent'> {
+  const event = buildCloudEvent(contract, data, source, lineage);
   const body = JSON.stringify(event);
   // Filter policies match on these; they duplicate envelope fields on purpose.
   const attributes: Record<string, MessageAttributeValue> = {
@@ -117,6 +149,18 @@ function prepare<T extends EventType>(item: PublishItem<T>, source: string): Out
     );
   }
   return { event, body, attributes, bytes };
+}
+
+/** Every item validated and built before anything is sent; none keeps an id if one fails. */
+function prepareAll(items: PublishItem[], source: string): Outgoing[] {
+  const prepared: Outgoing[] = [];
+  try {
+    for (const item of items) prepared.push(prepare(item, source));
+  } catch (error) {
+    for (const p of prepared) p.unsent();
+    throw error;
+  }
+  return prepared;
 }
 
 /** Split into PublishBatch calls: at most 10 entries and 256 KiB each. */
@@ -143,20 +187,28 @@ export function createPublisher(options: PublisherOptions) {
   const { topicArn, source, maxAttempts = 4, baseDelayMs = 100 } = options;
   const sns = () => options.sns ?? snsClient();
 
-  /** Validate, wrap in a CloudEvent and publish one event. Returns the event sent. */
+  /**
+   * Validate, wrap in a CloudEvent and publish one event. Returns the event sent. `options`: the
+   * lineage, and the `key` a type published more than once per handled event needs.
+   */
   async function publish<T extends EventType>(
     type: T,
     data: EventDataInput<T>,
-    lineage?: EventLineage,
+    { key, ...lineage }: PublishOptions = {},
   ): Promise<CloudEvent<T, EventData<T>>> {
-    const out = prepare({ type, data, lineage }, source);
-    await sns().send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Message: out.body,
-        MessageAttributes: out.attributes,
-      }),
-    );
+    const out = prepare({ type, data, lineage, key }, source);
+    try {
+      await sns().send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Message: out.body,
+          MessageAttributes: out.attributes,
+        }),
+      );
+    } catch (error) {
+      out.unsent();
+      throw error;
+    }
     return out.event as CloudEvent<T, EventData<T>>;
   }
 
@@ -166,8 +218,19 @@ export function createPublisher(options: PublisherOptions) {
    * thrown as PublishBatchError.
    */
   async function publishBatch(items: PublishItem[]): Promise<PublishBatchReport> {
-    const prepared = items.map((item) => prepare(item, source));
+    const prepared = prepareAll(items, source);
     const published: CloudEvent[] = [];
+    try {
+      const calls = await sendAll(prepared, published);
+      return { events: published, calls };
+    } catch (error) {
+      for (const p of prepared) if (!published.includes(p.event)) p.unsent();
+      throw error;
+    }
+  }
+
+  /** PublishBatch calls until every entry is sent or failed for good; returns how many calls. */
+  async function sendAll(prepared: Outgoing[], published: CloudEvent[]): Promise<number> {
     const failures: BatchFailure[] = [];
     let calls = 0;
 
@@ -208,7 +271,7 @@ export function createPublisher(options: PublisherOptions) {
       }
     }
     if (failures.length) throw new PublishBatchError(failures, published);
-    return { events: published, calls };
+    return calls;
   }
 
   return { publish, publishBatch };
