@@ -96,8 +96,8 @@ const record = () => {
     eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:notifier',
   };
 };
-const invoke = (remainingMs = 30_000) =>
-  handler({ Records: [record()] } as unknown as SQSEvent, {
+const invoke = (remainingMs = 30_000, received = record()) =>
+  handler({ Records: [received] } as unknown as SQSEvent, {
     getRemainingTimeInMillis: () => remainingMs,
     functionName: 'notifier',
     awsRequestId: randomUUID(),
@@ -128,6 +128,24 @@ describe('the notifier, per target', () => {
     expect(notified()).toEqual(['second']);
     expect(response.batchItemFailures).toEqual([]);
     expect(deadLetterCodes()).toEqual(['WEBHOOK_GONE']);
+  });
+
+  it('gives each target its own notification.sent id, the same on every attempt, whoever was notified first', async () => {
+    const received = record();
+    receivers({ first: 404 });
+    await invoke(30_000, received); // only the second is notified
+    receivers({});
+    await invoke(30_000, { ...received, attributes: { ApproximateReceiveCount: '2' } });
+    const sent = sns
+      .commandCalls(PublishCommand)
+      .map(
+        (c) =>
+          JSON.parse(c.args[0].input.Message ?? '{}') as { id: string; data: { target: string } },
+      );
+    expect(sent.map((event) => event.data.target)).toEqual(['second', 'first', 'second']);
+    const [secondFirstTime, first, secondAgain] = sent.map((event) => event.id);
+    expect(secondAgain).toBe(secondFirstTime);
+    expect(first).not.toBe(secondFirstTime);
   });
 
   it('starts no delivery the invocation has no time to finish: the record is retried', async () => {

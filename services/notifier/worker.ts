@@ -150,13 +150,19 @@ export const handler = createConsumer({
           gone.push(target.name);
           continue;
         }
-        await publisher.publish('notification.sent', {
-          calculationId: event.data.calculationId,
-          eventId: event.id,
-          target: target.name,
-          status,
-          attempts: attempt,
-        });
+        // One notification.sent per target: its id comes from the target, not from how many
+        // targets were notified before it in this attempt.
+        await publisher.publish(
+          'notification.sent',
+          {
+            calculationId: event.data.calculationId,
+            eventId: event.id,
+            target: target.name,
+            status,
+            attempts: attempt,
+          },
+          { key: target.name },
+        );
         logger.info('Webhook delivered', { target: target.name, status, attempt });
       } catch (error) {
         failed.push({ target: target.name, error: error as Error });
