@@ -124,6 +124,9 @@ export function createCalculationStore(tableName: string) {
             ...condition.values,
             ':status': incoming,
           },
+          // A refused write answers with the record as it is: no read (and no read permission)
+          // needed to tell a duplicate from a conflict.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
@@ -131,8 +134,12 @@ export function createCalculationStore(tableName: string) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // The record already holds a final outcome (a duplicate or a late loser: nothing to do),
       // or other operands (another calculation under the same id: never merged into it).
-      const record = await get(data.calculationId, { consistent: true });
-      if (record && !sameOperands(record, data)) throw conflict(event);
+      const record = error.Item && {
+        operation: error.Item.operation?.S,
+        a: error.Item.a?.S,
+        b: error.Item.b?.S,
+      };
+      if (record && !sameOperands(record as typeof data, data)) throw conflict(event);
       return false;
     }
   }
