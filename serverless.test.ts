@@ -212,7 +212,7 @@ describe('no fault hooks outside emulator stages', () => {
   it('packages dev with no endpoint override and no fault setting in any function', () => {
     for (const [name, fn] of ofType('AWS::Lambda::Function')) {
       const variables = JSON.stringify(fn.Properties.Environment?.Variables ?? {});
-      expect(variables, name).not.toMatch(/AWS_ENDPOINT_URL|LOCAL_FUNCTIONS|CHAOS|4567/);
+      expect(variables, name).not.toMatch(/AWS_ENDPOINT_URL|AWS_SDK_UA_APP_ID|LOCAL_FUNCTIONS|CHAOS|4567/);
     }
   });
 });

@@ -2,7 +2,9 @@
 // fault-injection run (npm run chaos) sit between the deployed functions and AWS. When a stage
 // listed in EMULATOR_STAGES is deployed to an emulator (AWS_ENDPOINT_URL set) with
 // LOCAL_FUNCTIONS_AWS_ENDPOINT in the environment, every function gets that endpoint as its
-// AWS_ENDPOINT_URL — the SDK's own setting, so no fault code is bundled. Any other stage, or a
+// AWS_ENDPOINT_URL — the SDK's own setting, so no fault code is bundled — and names itself to that
+// endpoint in the SDK's user agent (AWS_SDK_UA_APP_ID = its function name), so the IAM observer
+// (scripts/iam/observer.ts) knows whose role judges each call. Any other stage, or a
 // deployment to AWS, is left untouched: dev and prod templates carry no fault setting
 // (serverless.test.ts checks).
 
@@ -12,7 +14,8 @@ export const SWITCH = 'LOCAL_FUNCTIONS_AWS_ENDPOINT';
 interface Serverless {
   service: {
     provider: { stage: string; environment?: Record<string, unknown> };
-    functions: Record<string, { environment?: Record<string, unknown> }>;
+    functions: Record<string, { name?: string; environment?: Record<string, unknown> }>;
+    service: string;
   };
 }
 
@@ -37,8 +40,13 @@ export default class LocalFaults {
         const { provider, functions } = serverless.service;
         const endpoint = functionsEndpoint(provider.stage, process.env);
         if (!endpoint) return;
-        for (const fn of Object.values(functions)) {
-          fn.environment = { ...fn.environment, AWS_ENDPOINT_URL: endpoint };
+        for (const [key, fn] of Object.entries(functions)) {
+          const name = fn.name ?? `${serverless.service.service}-${provider.stage}-${key}`;
+          fn.environment = {
+            ...fn.environment,
+            AWS_ENDPOINT_URL: endpoint,
+            AWS_SDK_UA_APP_ID: name,
+          };
         }
       },
     };

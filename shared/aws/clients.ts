@@ -21,7 +21,9 @@ export const snsClient = (): SNSClient => {
 };
 
 export const sqsClient = (): SQSClient => {
-  sqs ??= new SQSClient({});
+  // Every call goes to the configured endpoint, also one for a queue URL read from config (a DLQ):
+  // on AWS that is the same host; locally it keeps the calls behind a proxy in front of the emulator.
+  sqs ??= new SQSClient({ useQueueUrlAsEndpoint: false });
   return sqs;
 };
 

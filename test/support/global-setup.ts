@@ -1,10 +1,13 @@
 import type { TestProject } from 'vitest/node';
 import { startEmulator, stopEmulator } from '../../scripts/emulator/emulator.ts';
+import { describeChecked, type IamObserver, startIamObserver } from '../../scripts/iam/observer.ts';
+import { deployedFunctionRoles } from '../../scripts/iam/stack-roles.ts';
 import {
   deployLocalStack,
   localWebhookSecret,
   type StackOutputs,
 } from '../../scripts/local/stack.ts';
+import { SWITCH } from '../../scripts/serverless/local-faults.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +21,10 @@ declare module 'vitest' {
  * - integration/e2e: start the emulator when none answers (and stop it afterwards only if we
  *   started it). Without an emulator these tiers fail here, they never skip.
  * - e2e: deploy the stack into it with `serverless deploy --stage local`, once.
+ * - e2e/tools, which deploy functions: they call AWS through the IAM observer
+ *   (scripts/iam/observer.ts), and the run fails at the end if any call it saw would be denied
+ *   on AWS by the caller's role in the packaged template. (The integration tier observes the
+ *   handlers it runs itself: test/integration/functions-iam.test.ts.)
  */
 export default async function setup(project: TestProject) {
   const tiers = new Set(project.vitest.projects.map((p) => p.name));
@@ -28,9 +35,19 @@ export default async function setup(project: TestProject) {
     `[emulator] ${status.startedNow ? 'started' : 'using'} ${status.backend} at ${status.endpoint}`,
   );
 
+  let observer: IamObserver | undefined;
+  if (tiers.has('e2e') || tiers.has('tools')) {
+    observer = await startIamObserver({
+      target: status.endpoint,
+      loadRoles: deployedFunctionRoles,
+    });
+    // Stages the tests deploy themselves (copies with generated services) are observed as well.
+    process.env[SWITCH] = observer.url;
+  }
+
   if (tiers.has('e2e')) {
     const started = Date.now();
-    const stack = await deployLocalStack({ quiet: true });
+    const stack = await deployLocalStack({ quiet: true, functionsAwsEndpoint: observer?.url });
     console.log(
       `[e2e] deployed stage "${stack.stage}" in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
@@ -39,6 +56,15 @@ export default async function setup(project: TestProject) {
   }
 
   return async () => {
-    if (status.startedNow) console.log(`[emulator] ${await stopEmulator()}`);
+    try {
+      const report = await observer?.assertAllowed();
+      if (report)
+        console.log(
+          `[iam] every call allowed by its role; distinct calls checked: ${describeChecked(report) || 'none'}`,
+        );
+    } finally {
+      await observer?.close();
+      if (status.startedNow) console.log(`[emulator] ${await stopEmulator()}`);
+    }
   };
 }

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { callsOf } from './aws-calls.ts';
+
+const signed = (service: string, target?: string) => ({
+  authorization: `AWS4-HMAC-SHA256 Credential=AKID/20261203/eu-west-1/${service}/aws4_request, SignedHeaders=host, Signature=x`,
+  ...(target && { 'x-amz-target': target }),
+});
+const keys: Record<string, string> = { orders: 'orderId', idem: 'id' };
+const read = (service: string, target: string | undefined, body: unknown) =>
+  callsOf(
+    signed(service, target),
+    typeof body === 'string' ? body : JSON.stringify(body),
+    '111122223333',
+    (t) => keys[t],
+  );
+
+describe('callsOf: what IAM authorizes a request as', () => {
+  it('a DynamoDB item call, on its table, with its partition key as dynamodb:LeadingKeys', () => {
+    const { calls } = read('dynamodb', 'DynamoDB_20120810.UpdateItem', {
+      TableName: 'orders',
+      Key: { orderId: { S: 'o-1' } },
+    });
+    expect(calls).toEqual([
+      {
+        action: 'dynamodb:UpdateItem',
+        resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/orders',
+        context: { 'dynamodb:LeadingKeys': ['o-1'] },
+      },
+    ]);
+  });
+
+  it('a transaction as the action of each item, per table', () => {
+    const { calls } = read('dynamodb', 'DynamoDB_20120810.TransactWriteItems', {
+      TransactItems: [
+        { Put: { TableName: 'orders', Item: { orderId: { S: 'o-1' }, total: { N: '3' } } } },
+        { ConditionCheck: { TableName: 'idem', Key: { id: { S: 'k#1' } } } },
+      ],
+    });
+    expect(calls?.map((c) => [c.action, c.resource.split('/')[1], c.context])).toEqual([
+      ['dynamodb:PutItem', 'orders', { 'dynamodb:LeadingKeys': ['o-1'] }],
+      ['dynamodb:ConditionCheckItem', 'idem', { 'dynamodb:LeadingKeys': ['k#1'] }],
+    ]);
+  });
+
+  it('an SQS call on the queue its URL names; a batch as its single action', () => {
+    const { calls } = read('sqs', 'AmazonSQS.DeleteMessageBatch', {
+      QueueUrl: 'http://127.0.0.1:4566/000000000000/orders-dlq',
+      Entries: [],
+    });
+    expect(calls).toEqual([
+      {
+        action: 'sqs:DeleteMessage',
+        resource: 'arn:aws:sqs:eu-west-1:111122223333:orders-dlq',
+        context: {},
+      },
+    ]);
+  });
+
+  it('an SNS publish in the query protocol, on its topic', () => {
+    const topic = 'arn:aws:sns:eu-west-1:111122223333:events';
+    const { calls } = read(
+      'sns',
+      undefined,
+      `Action=Publish&TopicArn=${encodeURIComponent(topic)}&Message=x`,
+    );
+    expect(calls).toEqual([{ action: 'sns:Publish', resource: topic, context: {} }]);
+  });
+
+  it('an SSM parameter as its ARN, without the name’s leading slash doubled', () => {
+    const { calls } = read('ssm', 'AmazonSSM.GetParameter', { Name: '/svc/dev/targets' });
+    expect(calls?.[0]?.resource).toBe(
+      'arn:aws:ssm:eu-west-1:111122223333:parameter/svc/dev/targets',
+    );
+  });
+
+  it('a service it cannot read yields no calls, so the check names it instead of passing it', () => {
+    expect(
+      read('kinesis', 'Kinesis_20131202.PutRecord', { StreamName: 's' }).calls,
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,156 @@
+// What an AWS request asks IAM for: each action it is authorized as, on which resource ARN, with
+// the condition keys a role's statements may narrow it by (dynamodb:LeadingKeys). Read from the
+// request as it crosses the endpoint — the protocol's own fields, nothing from the caller's code.
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface AwsCall {
+  /** e.g. `dynamodb:UpdateItem`: the IAM action, which is not always the API operation's name. */
+  action: string;
+  resource: string;
+  /** Condition keys with the values this request carries, e.g. dynamodb:LeadingKeys. */
+  context: Record<string, string | string[]>;
+}
+
+export interface CallSite {
+  region: string;
+  accountId: string;
+  /** The partition key attribute of a table, by table name (dynamodb:LeadingKeys needs it). */
+  hashKeyOf: (table: string) => string | undefined;
+}
+
+/** The AWS service and operation of a signed request: SigV4 scope, then X-Amz-Target or Action=. */
+export function operationOf(headers: IncomingHttpHeaders, body: string) {
+  const scope = /Credential=[^/]+\/[^/]+\/([^/]+)\/([^/]+)\//.exec(headers.authorization ?? '');
+  const target = headers['x-amz-target'];
+  const operation =
+    typeof target === 'string'
+      ? (target.split('.').pop() ?? target)
+      : (new URLSearchParams(body).get('Action') ?? 'unknown');
+  return { region: scope?.[1] ?? 'us-east-1', service: scope?.[2] ?? 'unknown', operation };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: request bodies are the services' untyped JSON
+type Json = any;
+
+/** A request's parameters: JSON protocols' body, or the query protocol's form fields. */
+function parametersOf(headers: IncomingHttpHeaders, body: string): Json {
+  if (typeof headers['x-amz-target'] === 'string') return body ? JSON.parse(body) : {};
+  const form = new URLSearchParams(body);
+  return Object.fromEntries(form.entries());
+}
+
+/** The string value of a DynamoDB attribute as IAM sees it in dynamodb:LeadingKeys. */
+const attributeText = (value: Json): string =>
+  value && typeof value === 'object' ? String(Object.values(value)[0]) : String(value);
+
+function dynamodbCalls(operation: string, input: Json, site: CallSite): AwsCall[] {
+  const arn = (table: string) => `arn:aws:dynamodb:${site.region}:${site.accountId}:table/${table}`;
+  const call = (action: string, table: string, keys: Json[]): AwsCall => {
+    const hashKey = site.hashKeyOf(table);
+    const leading = hashKey
+      ? keys.filter((k) => k?.[hashKey] !== undefined).map((k) => attributeText(k[hashKey]))
+      : [];
+    return {
+      action: `dynamodb:${action}`,
+      resource: arn(table),
+      context: leading.length ? { 'dynamodb:LeadingKeys': [...new Set(leading)] } : {},
+    };
+  };
+  switch (operation) {
+    case 'TransactWriteItems':
+      // Authorized per item, as the action the item performs (AWS's TransactWriteItems rule).
+      return (input.TransactItems ?? []).flatMap((item: Json) =>
+        Object.entries(item).map(([kind, part]: [string, Json]) =>
+          call(kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`, part.TableName, [
+            part.Key ?? part.Item,
+          ]),
+        ),
+      );
+    case 'TransactGetItems':
+      return (input.TransactItems ?? []).map((item: Json) =>
+        call('GetItem', item.Get.TableName, [item.Get.Key]),
+      );
+    case 'BatchWriteItem':
+      return Object.entries(input.RequestItems ?? {}).map(([table, writes]) =>
+        call(
+          operation,
+          table,
+          (writes as Json[]).map((w) => w.PutRequest?.Item ?? w.DeleteRequest?.Key),
+        ),
+      );
+    case 'BatchGetItem':
+      return Object.entries(input.RequestItems ?? {}).map(([table, read]) =>
+        call(operation, table, (read as Json).Keys ?? []),
+      );
+    case 'Query': {
+      // The partition key a query asks for is in its key condition's values; IAM sees it too.
+      const values = Object.values(input.ExpressionAttributeValues ?? {});
+      const hashKey = site.hashKeyOf(input.TableName);
+      return [
+        call(operation, input.TableName, hashKey ? values.map((v) => ({ [hashKey]: v })) : []),
+      ];
+    }
+    default:
+      if (typeof input.TableName !== 'string') return [];
+      return [call(operation, input.TableName, [input.Key ?? input.Item].filter(Boolean))];
+  }
+}
+
+const queueName = (url: string) => url.split('/').pop() ?? url;
+
+function sqsCalls(operation: string, input: Json, site: CallSite): AwsCall[] {
+  // A batch call is authorized as its single-message action.
+  const action = operation.replace(/Batch$/, '');
+  const name = input.QueueUrl ? queueName(input.QueueUrl) : input.QueueName;
+  if (!name) return [];
+  return [
+    {
+      action: `sqs:${action}`,
+      resource: `arn:aws:sqs:${site.region}:${site.accountId}:${name}`,
+      context: {},
+    },
+  ];
+}
+
+function snsCalls(operation: string, input: Json): AwsCall[] {
+  const topic = input.TopicArn ?? input.TargetArn;
+  if (!topic) return [];
+  // PublishBatch is authorized as sns:Publish.
+  return [{ action: `sns:${operation.replace(/Batch$/, '')}`, resource: topic, context: {} }];
+}
+
+function ssmCalls(operation: string, input: Json, site: CallSite): AwsCall[] {
+  const arn = (name: string) =>
+    `arn:aws:ssm:${site.region}:${site.accountId}:parameter/${name.replace(/^\//, '')}`;
+  const names: string[] = input.Names ?? [input.Name ?? input.Path].filter(Boolean);
+  return names.map((name) => ({ action: `ssm:${operation}`, resource: arn(name), context: {} }));
+}
+
+/**
+ * The IAM requests one AWS API request makes, or undefined when this reader does not know the
+ * service (the check then names the call as one it cannot judge, never passes it silently).
+ */
+export function callsOf(
+  headers: IncomingHttpHeaders,
+  body: string,
+  accountId: string,
+  hashKeyOf: CallSite['hashKeyOf'],
+): { service: string; operation: string; calls: AwsCall[] | undefined } {
+  const { region, service, operation } = operationOf(headers, body);
+  const site = { region, accountId, hashKeyOf };
+  let input: Json;
+  try {
+    input = parametersOf(headers, body);
+  } catch {
+    return { service, operation, calls: undefined };
+  }
+  const readers: Record<string, (op: string, input: Json, site: CallSite) => AwsCall[]> = {
+    dynamodb: dynamodbCalls,
+    sqs: sqsCalls,
+    sns: snsCalls,
+    ssm: ssmCalls,
+  };
+  const reader = readers[service];
+  const calls = reader?.(operation, input, site);
+  return { service, operation, calls: calls?.length ? calls : undefined };
+}
