@@ -6,6 +6,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -30,6 +31,19 @@ beforeAll(async () => {
   ({ handler } = (await import('./api.ts')) as unknown as { handler: typeof handler });
 });
 
+/** `SET #a = :a, …` on the item, as Powertools writes its updates. */
+function updateItem(input: UpdateItemCommandInput) {
+  const key = input.Key?.id?.S ?? '';
+  const item = table.get(key) ?? { ...input.Key };
+  for (const assignment of (input.UpdateExpression ?? '').replace(/^SET /, '').split(', ')) {
+    const [name = '', value = ''] = assignment.split(' = ');
+    const attribute = input.ExpressionAttributeValues?.[value];
+    if (attribute) item[input.ExpressionAttributeNames?.[name] ?? name] = attribute;
+  }
+  table.set(key, item);
+  return {};
+}
+
 beforeEach(() => {
   table.clear();
   dynamo.reset();
@@ -47,17 +61,7 @@ beforeEach(() => {
     table.set(key, Item);
     return {};
   });
-  dynamo
-    .on(UpdateItemCommand)
-    .callsFake(({ Key, UpdateExpression, ExpressionAttributeNames, ExpressionAttributeValues }) => {
-      const item = table.get(Key.id.S) ?? { ...Key };
-      for (const assignment of UpdateExpression.replace(/^SET /, '').split(', ')) {
-        const [name, value] = assignment.split(' = ') as [string, string];
-        item[ExpressionAttributeNames[name]] = ExpressionAttributeValues[value];
-      }
-      table.set(Key.id.S, item);
-      return {};
-    });
+  dynamo.on(UpdateItemCommand).callsFake(updateItem);
   dynamo.on(GetItemCommand).callsFake(({ Key }) => ({ Item: table.get(Key.id.S) }));
   dynamo.on(DeleteItemCommand).callsFake(({ Key }) => {
     table.delete(Key.id.S);
@@ -137,6 +141,7 @@ describe('POST /calculations', () => {
 
   it("refuses a JWT without sub (401) without reading or claiming the key's record", async () => {
     const alice = accepted(await post({ key: 'k-1', claims: { sub: 'alice' } }));
+    const stored = structuredClone([...table]);
     for (const claims of [{}, { sub: '' }]) {
       const refused = await post({ key: 'k-1', claims });
       expect(refused.statusCode).toBe(401);
@@ -144,6 +149,26 @@ describe('POST /calculations', () => {
       expect(refused.body).not.toContain(alice);
     }
     expect(requested()).toHaveLength(1);
-    expect(table.size).toBe(1);
+    expect([...table]).toEqual(stored);
+  });
+
+  it('republishes the same calculation under the same event id when re-run after a crash between publishing and storing its answer', async () => {
+    // The answer's record is never marked done, as when the function dies after publishing.
+    dynamo.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
+      if (!input.Key?.id?.S?.startsWith('calculator-api#ids#')) throw new Error('killed');
+      return updateItem(input);
+    });
+    expect((await post({ key: 'k-1', claims: { sub: 'alice' } })).statusCode).toBe(500);
+    // Its in-progress record expires with the invocation; the client's retry runs it again.
+    for (const item of table.values())
+      if (item.status?.S === 'INPROGRESS') item.in_progress_expiration = { N: '0' };
+    dynamo.on(UpdateItemCommand).callsFake(updateItem);
+    const id = accepted(await post({ key: 'k-1', claims: { sub: 'alice' } }));
+    const published = sns
+      .commandCalls(PublishCommand)
+      .map((call) => JSON.parse(call.args[0].input.Message ?? '{}') as { id: string });
+    expect(published).toHaveLength(2);
+    expect(published[1]?.id).toBe(published[0]?.id); // deduplicated downstream
+    expect(requested().map((data) => data.calculationId)).toEqual([id, id]);
   });
 });
