@@ -15,7 +15,7 @@ import {
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract } from '../../events/registry.ts';
 
@@ -38,6 +38,7 @@ beforeAll(async () => {
     WEBHOOK_TARGETS_PARAMETER: TARGETS,
     WEBHOOK_SECRETS_PATH: '/shop/test/webhooks/',
     WEBHOOK_TIMEOUT_MS: '1000',
+    MAX_RECEIVE_COUNT: '15',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   }))
@@ -154,17 +155,90 @@ describe('the notifier, per target', () => {
     expect(called).toEqual([]);
     expect(response.batchItemFailures).toHaveLength(1);
   });
+});
 
-  it('notifies nobody, and fails nothing, when the stage has no targets parameter', async () => {
-    ssm
-      .on(GetParameterCommand, { Name: TARGETS })
-      .rejects(Object.assign(new Error('not found'), { name: 'ParameterNotFound' }));
-    // Past the 5 minutes the worker keeps the targets it read.
+// Last in this file: they leave the worker's caches holding a bad targets parameter.
+describe('the notifier without usable webhook targets', () => {
+  // Each step past every cache the previous ones filled (Powertools' 5 minutes, the worker's miss).
+  const start = Date.now();
+  let skipped = 0;
+  const pastCaches = () => {
+    skipped += 400_000;
     vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 301_000);
+    vi.setSystemTime(start + skipped);
+  };
+  const targetsParameter = (answer: { Value: string } | Error) => {
+    const on = ssm.on(GetParameterCommand, { Name: TARGETS });
+    if (answer instanceof Error) on.rejects(answer);
+    else on.resolves({ Parameter: answer });
+  };
+  /** The WebhookTargetsUnavailable counts in the EMF lines `run` printed, with their dimensions. */
+  const unavailableCounts = async (run: () => Promise<unknown>) => {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(...String(chunk).split('\n'));
+      return true;
+    });
+    try {
+      await run();
+    } finally {
+      write.mockRestore();
+    }
+    return lines
+      .filter((line) => line.includes('"WebhookTargetsUnavailable"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .map(({ service, WebhookTargetsUnavailable, _aws }) => ({
+        service,
+        WebhookTargetsUnavailable,
+        dimensions: (_aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> })
+          .CloudWatchMetrics[0]?.Dimensions,
+      }));
+  };
+  const counted = [
+    { service: 'notifier', WebhookTargetsUnavailable: 1, dimensions: [['service']] },
+  ];
+  const failureMessages = () =>
+    sqs
+      .commandCalls(SendMessageCommand)
+      .map((c) => c.args[0].input.MessageAttributes?.['failure.message']?.StringValue);
+
+  // Metrics are off in the unit tier; on for the one this counts (created on its first use).
+  beforeAll(() => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  });
+  afterAll(() => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  });
+
+  it('retries a record, counted, while the targets parameter is not valid JSON or not a list of targets', async () => {
+    for (const Value of [
+      '[{"name": "first"',
+      '[{"name": "First", "url": "ftp://first.example"}]',
+    ]) {
+      pastCaches();
+      targetsParameter({ Value });
+      const called = receivers({});
+      let response: SQSBatchResponse | undefined;
+      expect(await unavailableCounts(async () => (response = await invoke()))).toEqual(counted);
+      expect(called).toEqual([]);
+      expect(response?.batchItemFailures).toHaveLength(1);
+      expect(deadLetterCodes()).toEqual([]);
+    }
+  });
+
+  it('retries a record, counted, while the targets parameter does not exist, and dead-letters it with the reason on its last receive', async () => {
+    pastCaches();
+    targetsParameter(Object.assign(new Error('not found'), { name: 'ParameterNotFound' }));
     const called = receivers({});
-    const response = await invoke();
+    let response: SQSBatchResponse | undefined;
+    expect(await unavailableCounts(async () => (response = await invoke()))).toEqual(counted);
+    expect(response?.batchItemFailures).toHaveLength(1);
+    // Within the worker's 5 minutes it is not asked again, and still counted.
+    const last = { ...record(), attributes: { ApproximateReceiveCount: '15' } };
+    expect(await unavailableCounts(() => invoke(30_000, last))).toEqual(counted);
     expect(called).toEqual([]);
-    expect(response.batchItemFailures).toEqual([]);
+    expect(notified()).toEqual([]);
+    expect(deadLetterCodes()).toEqual(['ConfigError']);
+    expect(failureMessages()[0]).toContain(`SSM parameter ${TARGETS} does not exist`);
   });
 });

@@ -3,11 +3,13 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { EventOf } from '../../events/registry.ts';
 import { idempotencyDynamoClient, ssmClient } from '../../shared/aws/clients.ts';
+import { ConfigError } from '../../shared/config.ts';
 import { createConsumer, type Delivery } from '../../shared/consumer.ts';
 import { PermanentError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { publishCounts } from '../../shared/metrics.ts';
 import { createPublisher } from '../../shared/publisher.ts';
+import { sqsRetrySchedule } from '../../shared/retry-schedule.ts';
 import { notifierConfig, parseWebhookTargets, type WebhookTarget } from './config.ts';
 import { deliverWebhook, WebhookUnavailableError } from './deliver-webhook.ts';
 
@@ -29,35 +31,55 @@ interface Notification {
   event: Outcome;
 }
 
-/** The stage's webhook targets, from SSM (cached 5 minutes, like the secrets). */
 // The targets read last, parsed once per text (not per record), and until when a missing
-// parameter counts as none without asking SSM again (Powertools caches values, not misses).
+// parameter is not asked for again (Powertools caches values, not misses).
 let parsed: { text: string; targets: WebhookTarget[] } | undefined;
 let missingUntil = 0;
 
+/** No usable targets parameter: counted (the WebhookTargetsUnavailable alarm), logged, thrown. */
+function unavailable(error: ConfigError): never {
+  publishCounts(config.SERVICE_NAME, {}, { WebhookTargetsUnavailable: 1 });
+  logger.error('No usable webhook targets', {
+    parameter: config.WEBHOOK_TARGETS_PARAMETER,
+    error: error.message,
+  });
+  throw error;
+}
+
+const missing = () =>
+  new ConfigError(
+    `SSM parameter ${config.WEBHOOK_TARGETS_PARAMETER} does not exist: put the stage's webhook targets there ([] for none)`,
+  );
+
+/**
+ * The stage's webhook targets, from SSM (cached 5 minutes, like the secrets). A stage that
+ * notifies nobody holds `[]`.
+ */
 async function targets(): Promise<WebhookTarget[]> {
-  let text = '[]';
-  if (Date.now() >= missingUntil) {
-    try {
-      text = (await ssm.get(config.WEBHOOK_TARGETS_PARAMETER, { maxAge: 300 })) ?? '[]';
-    } catch (error) {
-      // A stage nobody gave targets to notifies nobody (as with an empty list), and says so.
-      const names = [(error as Error).name, ((error as Error).cause as Error | undefined)?.name];
-      if (!names.includes('ParameterNotFound')) throw error;
-      missingUntil = Date.now() + 300_000;
-      logger.warn('No webhook targets: the SSM parameter does not exist', {
-        parameter: config.WEBHOOK_TARGETS_PARAMETER,
-      });
-    }
+  // Transient, not "no targets": an operator's slip a day of retries can outlast, then a DLQ reason.
+  if (Date.now() < missingUntil) unavailable(missing());
+  let text: string;
+  try {
+    text = (await ssm.get(config.WEBHOOK_TARGETS_PARAMETER, { maxAge: 300 })) ?? '';
+  } catch (error) {
+    const names = [(error as Error).name, ((error as Error).cause as Error | undefined)?.name];
+    if (!names.includes('ParameterNotFound')) throw error;
+    missingUntil = Date.now() + 300_000;
+    unavailable(missing());
   }
   if (parsed?.text !== text) {
-    parsed = {
-      text,
-      targets: parseWebhookTargets(text, {
-        parameter: config.WEBHOOK_TARGETS_PARAMETER,
-        allowHttp: config.WEBHOOK_ALLOW_HTTP,
-      }),
-    };
+    try {
+      parsed = {
+        text,
+        targets: parseWebhookTargets(text, {
+          parameter: config.WEBHOOK_TARGETS_PARAMETER,
+          allowHttp: config.WEBHOOK_ALLOW_HTTP,
+        }),
+      };
+    } catch (error) {
+      if (error instanceof ConfigError) unavailable(error);
+      throw error;
+    }
   }
   return parsed.targets;
 }
@@ -100,13 +122,32 @@ async function deliver({ target, event }: Notification): Promise<DeliveryResult>
   }
 }
 
+/**
+ * How long a delivery's record is kept: the longest schedule SQS can run for this queue (every
+ * receive as long as a Lambda may run, a receiver asking for the longest Retry-After, a queue
+ * visibility of 6× Lambda's 15 min), and a day more. Gone before the last retry, the record
+ * would let that retry send the webhook again. Without MAX_RECEIVE_COUNT, the configured TTL.
+ */
+function deliveryRecordSeconds(): number {
+  if (config.MAX_RECEIVE_COUNT === undefined) return config.IDEMPOTENCY_TTL_SECONDS;
+  const longest = sqsRetrySchedule(
+    {
+      baseDelaySeconds: config.RETRY_BASE_DELAY_SECONDS,
+      maxDelaySeconds: config.RETRY_MAX_DELAY_SECONDS,
+      maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    },
+    { visibilityTimeoutSeconds: 6 * 900, handlingSeconds: 900, retryAfterSeconds: Infinity },
+  );
+  return Math.max(config.IDEMPOTENCY_TTL_SECONDS, longest.totalSeconds + 24 * 60 * 60);
+}
+
 // Once per (event, target): when one of several targets fails, or anything after the delivery
 // fails (publishing notification.sent), and the record is retried, a target that already got the
 // webhook is not called again — the stored answer is returned instead. The idempotent unit is the
 // delivery alone, so a failure after it can never make it happen twice.
 const deliveryIdempotency = new IdempotencyConfig({
   eventKeyJmesPath: '[target.name, event.id]',
-  expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+  expiresAfterSeconds: deliveryRecordSeconds(),
 });
 const deliverOnce = makeIdempotent(deliver, {
   persistenceStore: new DynamoDBPersistenceLayer({
