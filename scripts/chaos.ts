@@ -27,7 +27,8 @@ Runs on the emulator stage \`chaos\` (deployed and emptied first); everything go
   -h, --help            this text
 
 The 10,000-event proof:  npm run chaos -- --events 10000
-Exit 0: lost=0 and duplicate-effects=0; 1 otherwise (the table lists what and where).`;
+Exit 0: lost=0, duplicate-effects=0 and no call a role would deny on AWS (IAM observed); 1
+otherwise (the table lists what and where).`;
 
 const flags = {
   events: 'events',
@@ -71,5 +72,5 @@ runMain(cli, async () => {
   applyLocalAwsEnv();
   const report = await runChaos({ ...options, log: (line) => console.log(`[chaos] ${line}`) });
   console.log(formatReport(report));
-  return report.lost === 0 && report.duplicateEffects === 0 ? 0 : 1;
+  return report.lost === 0 && report.duplicateEffects === 0 && !report.iamDenied.length ? 0 : 1;
 });

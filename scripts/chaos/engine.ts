@@ -18,6 +18,8 @@ import { buildCloudEvent } from '../../events/cloud-event.ts';
 import type { ContractViolationCode } from '../../events/contract-violation.ts';
 import { currentContract, type EventType } from '../../events/registry.ts';
 import { snsClient, sqsClient } from '../../shared/aws/clients.ts';
+import { describeChecked, startIamObserver } from '../iam/observer.ts';
+import { deployedFunctionRoles } from '../iam/stack-roles.ts';
 import { removeStaleTaps, tapEvents } from '../local/event-tap.ts';
 import { deployLocalStack, serviceName, stackName } from '../local/stack.ts';
 import {
@@ -228,6 +230,10 @@ export interface ChaosReport {
   redriveFaultsInjected: Record<string, number>;
   /** Idempotency records of no consumer (an API's, a handler's own) completed more than once. */
   otherRecordsCompletedTwice: string[];
+  /** Distinct AWS calls judged against their function's role (scripts/iam/observer.ts), by function. */
+  iamChecked: Record<string, number>;
+  /** Calls a function's role would deny on AWS, one sentence each: the run fails on any. */
+  iamDenied: string[];
   durationSeconds: number;
   quietAfterSeconds: number;
 }
@@ -247,8 +253,14 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     return emptyReport();
   }
 
-  const proxy = await startFaultProxy({
+  // Functions → fault proxy → IAM observer → emulator: every call that reaches AWS is judged
+  // against the caller's role, the retries, duplicates and redrives the faults cause included.
+  const observer = await startIamObserver({
     target: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
+    loadRoles: deployedFunctionRoles,
+  });
+  const proxy = await startFaultProxy({
+    target: observer.url,
     port: PROXY_PORT,
     crashOnly: `${serviceName()}-${o.stage}-`, // only this stage's Lambda workers
     everyKind: true, // a short run proves every kind too
@@ -708,6 +720,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       ([id, e]) =>
         handledBy.get(id) === consumers.filter((c) => c.consumes.includes(e.type)).length,
     ).length;
+    const iam = await observer.check();
     return {
       events: seen.size + poison.length,
       engineEvents: engineEvents.size,
@@ -730,6 +743,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       faultsInjected: { ...proxy.injected },
       redriveFaultsInjected: { ...redriveProxy.injected },
       otherRecordsCompletedTwice: otherTwice.map(([key, n]) => `${key} ×${n}`),
+      iamChecked: iam.checked,
+      iamDenied: iam.denied,
       durationSeconds: (Date.now() - startedAt) / 1000,
       quietAfterSeconds,
     };
@@ -738,6 +753,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     await audit?.remove();
     await redriveProxy?.close();
     await proxy.close();
+    await observer.close();
   }
 }
 
@@ -764,6 +780,8 @@ function emptyReport(): ChaosReport {
     faultsInjected: {},
     redriveFaultsInjected: {},
     otherRecordsCompletedTwice: [],
+    iamChecked: {},
+    iamDenied: [],
     durationSeconds: 0,
     quietAfterSeconds: 0,
   };
@@ -844,6 +862,11 @@ export function formatReport(r: ChaosReport): string {
     ...r.scenarios.flatMap(({ name, verdict }) =>
       verdict.rows.map(([k, v]) => [`${name}: ${k}`, v] as [string, string | number]),
     ),
+    [
+      'IAM: distinct calls checked against the role, per function',
+      describeChecked({ checked: r.iamChecked, actions: {}, denied: [] }) || 0,
+    ],
+    ['IAM: calls a role would deny on AWS', r.iamDenied.length],
     ['quiet after (s, from the first event)', r.quietAfterSeconds.toFixed(0)],
     ['run time (s)', r.durationSeconds.toFixed(0)],
   ];
@@ -852,6 +875,7 @@ export function formatReport(r: ChaosReport): string {
     ...r.lostDetails.slice(0, 30).map((d) => `LOST: ${d}`),
     ...(r.lostDetails.length > 30 ? [`LOST: … and ${r.lostDetails.length - 30} more`] : []),
     ...r.duplicateDetails.slice(0, 30).map((d) => `DUPLICATE: ${d}`),
+    ...r.iamDenied.map((d) => `IAM DENIED: ${d}`),
     ...(r.duplicateDetails.length > 30
       ? [`DUPLICATE: … and ${r.duplicateDetails.length - 30} more`]
       : []),
@@ -859,6 +883,6 @@ export function formatReport(r: ChaosReport): string {
   return [
     ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
     ...details,
-    `events=${r.events} completed=${r.completed} dead-lettered=${r.deadLettered} redriven=${r.redriven} lost=${r.lost} duplicate-effects=${r.duplicateEffects}`,
+    `events=${r.events} completed=${r.completed} dead-lettered=${r.deadLettered} redriven=${r.redriven} lost=${r.lost} duplicate-effects=${r.duplicateEffects} iam-denied=${r.iamDenied.length}`,
   ].join('\n');
 }

@@ -37,6 +37,8 @@ describe('conservation under faults (chaos tier)', () => {
     expect(report.redriven).toBeGreaterThan(0); // the outage exhausted some retries
 
     expect(report.lostDetails).toEqual([]);
+    expect(report.iamDenied).toEqual([]); // every call under faults, retries and redrives allowed
+    expect(Object.keys(report.iamChecked).length).toBeGreaterThan(0);
     expect(report.duplicateDetails).toEqual([]);
     expect(report.stuck).toEqual([]);
     // Every consumer saw events of each type it consumes.
