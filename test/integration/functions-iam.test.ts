@@ -34,7 +34,7 @@ import { lambdaContext, sqsEvent } from '../support/lambda.ts';
 import { copyRepository } from '../support/repo-copy.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const endpoint = localAwsEnv().AWS_ENDPOINT_URL;
+const endpoint = localAwsEnv().AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
 const region = 'us-east-1';
 const stage = `iam${Math.random().toString(36).slice(2, 8)}`;
 const admin = { endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
