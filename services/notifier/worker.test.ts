@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   DeleteItemCommand,
   DynamoDBClient,
@@ -16,8 +17,11 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract } from '../../events/registry.ts';
+import { cloudFormationTags } from '../../scripts/serverless/cloudformation-yaml.ts';
+import { type RetryConfig, sqsRetrySchedule } from '../../shared/retry-schedule.ts';
 
 // The notifier's rules per target, with AWS mocked and the receivers stubbed: each target on its
 // own, 410 stops that target, no delivery is started without the time to finish it.
@@ -28,6 +32,12 @@ const dynamo = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
 const sqs = mockClient(SQSClient);
 let handler: (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>;
+// The deployed schedule and function timeout (serverless.yml's defaults), as the plugin passes them.
+const { webhookRetry, webhookFunctionTimeout } = (
+  parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'), {
+    customTags: cloudFormationTags,
+  }) as { params: { default: { webhookRetry: RetryConfig; webhookFunctionTimeout: number } } }
+).params.default;
 
 beforeAll(async () => {
   for (const [name, value] of Object.entries({
@@ -38,7 +48,9 @@ beforeAll(async () => {
     WEBHOOK_TARGETS_PARAMETER: TARGETS,
     WEBHOOK_SECRETS_PATH: '/shop/test/webhooks/',
     WEBHOOK_TIMEOUT_MS: '1000',
-    MAX_RECEIVE_COUNT: '15',
+    RETRY_BASE_DELAY_SECONDS: String(webhookRetry.baseDelaySeconds),
+    RETRY_MAX_DELAY_SECONDS: String(webhookRetry.maxDelaySeconds),
+    MAX_RECEIVE_COUNT: String(webhookRetry.maxReceiveCount),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   }))
@@ -149,6 +161,23 @@ describe('the notifier, per target', () => {
     expect(first).not.toBe(secondFirstTime);
   });
 
+  it('keeps a delivery record past the longest retry schedule SQS can run: no retry delivers twice', async () => {
+    receivers({});
+    const before = Date.now() / 1000;
+    await invoke();
+    const expiresIn = dynamo
+      .commandCalls(PutItemCommand)
+      .map((c) => Number(c.args[0].input.Item?.expiration?.N) - before);
+    // Every receive as long as the function may run, every receiver asking for the longest wait.
+    const longest = sqsRetrySchedule(webhookRetry, {
+      visibilityTimeoutSeconds: 6 * webhookFunctionTimeout,
+      handlingSeconds: webhookFunctionTimeout,
+      retryAfterSeconds: Number.POSITIVE_INFINITY,
+    });
+    expect(expiresIn).toHaveLength(2); // one per target
+    for (const seconds of expiresIn) expect(seconds).toBeGreaterThan(longest.totalSeconds);
+  });
+
   it('starts no delivery the invocation has no time to finish: the record is retried', async () => {
     const called = receivers({});
     const response = await invoke(1_500); // under the 1 s webhook timeout + the margin
@@ -234,7 +263,10 @@ describe('the notifier without usable webhook targets', () => {
     expect(await unavailableCounts(async () => (response = await invoke()))).toEqual(counted);
     expect(response?.batchItemFailures).toHaveLength(1);
     // Within the worker's 5 minutes it is not asked again, and still counted.
-    const last = { ...record(), attributes: { ApproximateReceiveCount: '15' } };
+    const last = {
+      ...record(),
+      attributes: { ApproximateReceiveCount: String(webhookRetry.maxReceiveCount) },
+    };
     expect(await unavailableCounts(() => invoke(30_000, last))).toEqual(counted);
     expect(called).toEqual([]);
     expect(notified()).toEqual([]);
