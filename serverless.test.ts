@@ -212,7 +212,9 @@ describe('no fault hooks outside emulator stages', () => {
   it('packages dev with no endpoint override and no fault setting in any function', () => {
     for (const [name, fn] of ofType('AWS::Lambda::Function')) {
       const variables = JSON.stringify(fn.Properties.Environment?.Variables ?? {});
-      expect(variables, name).not.toMatch(/AWS_ENDPOINT_URL|AWS_SDK_UA_APP_ID|LOCAL_FUNCTIONS|CHAOS|4567/);
+      expect(variables, name).not.toMatch(
+        /AWS_ENDPOINT_URL|AWS_SDK_UA_APP_ID|LOCAL_FUNCTIONS|CHAOS|4567/,
+      );
     }
   });
 });
@@ -271,5 +273,32 @@ describe('custom.consumers → one retry schedule per consumer', () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+});
+
+describe('what keeps prod and the alerts safe (each guards a fix nothing else would notice)', () => {
+  it('refuses to package prod without an authorizer unless told apiPublic=true', () => {
+    const { params } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
+      params: Record<string, Record<string, unknown>>;
+    };
+    expect(params.prod?.apiPublic).toBe(false);
+  });
+
+  it('rotates the alerts key, and lets CloudWatch use it only for alarms of this account', () => {
+    const key = resources.AlertsKey?.Properties;
+    expect(key?.EnableKeyRotation).toBe(true);
+    const statements: Array<{ Principal?: { Service?: string }; Condition?: unknown }> =
+      key?.KeyPolicy.Statement;
+    const cloudwatch = statements.find((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
+    expect(cloudwatch?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    });
+  });
+
+  it('alarms when the notifier finds no usable webhook-targets parameter', () => {
+    const [, alarm] = ofType('AWS::CloudWatch::Alarm').find(
+      ([, a]) => a.Properties.MetricName === 'WebhookTargetsUnavailable',
+    ) ?? [undefined, undefined];
+    expect(alarm?.Properties.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import {
+import HttpApi, {
   addAlarms,
   addJwtAuthorizer,
   type Naming,
@@ -108,5 +108,16 @@ describe('custom.httpApi', () => {
       expect(() => requireAuthentication(service(settings))).not.toThrow();
     const noHttp = { ...service({ public: false }), functions: { worker: { events: [] } } };
     expect(() => requireAuthentication(noHttp)).not.toThrow();
+  });
+
+  it('runs the refusal when packaging: a stage that is not public never packages an open API', () => {
+    const fake = {
+      service: service({ public: false }),
+      configSchemaHandler: { defineCustomProperties: () => undefined },
+      classes: { Error },
+      getProvider: () => ({ naming: require('osls/lib/plugins/aws/lib/naming.js') }),
+    };
+    const plugin = new HttpApi(fake as never);
+    expect(() => plugin.hooks['before:package:initialize']?.()).toThrow(/without authentication/);
   });
 });
