@@ -16,6 +16,7 @@ import { type StartResult, startEmulator, stopEmulator } from '../emulator/emula
 import { LOCAL_WEBHOOK } from '../emulator/local-env.ts';
 import { deployLocalStack, localWebhookSecret } from '../local/stack.ts';
 import { describeDelivery, startLocalWebhookReceiver } from '../local/webhook-receiver.ts';
+import { SWITCH } from '../serverless/local-faults.ts';
 import { type BundleUpdate, FunctionBundles, readResolvedService } from './bundles.ts';
 import { clock, followFunctionLogs } from './function-logs.ts';
 
@@ -187,9 +188,12 @@ export function startDevLoop({
     await Promise.all(updates.map((u) => upload(u, since, built)));
   }
 
+  // Set only by a test run observing IAM (test/support/global-setup.ts), never by a shell.
+  const functionsAwsEndpoint = process.env[SWITCH];
+
   async function redeploy(file: string, since: number) {
     say(`${styleText('yellow', file)} changed: redeploying the stack …`);
-    await deployLocalStack({ quiet: true, stage, webhookUrl });
+    await deployLocalStack({ quiet: true, stage, webhookUrl, functionsAwsEndpoint });
     await follow(since);
     say(`redeployed stage ${stage} in ${seconds(since)}`);
   }
@@ -210,7 +214,7 @@ export function startDevLoop({
     if (stopping) return;
     const t0 = performance.now();
     say(`deploying stage ${stage} (serverless deploy) …`);
-    const stack = await deployLocalStack({ quiet: true, stage, webhookUrl });
+    const stack = await deployLocalStack({ quiet: true, stage, webhookUrl, functionsAwsEndpoint });
     if (stopping) return;
     await follow(t0);
     say(

@@ -23,6 +23,7 @@ import {
 import { startWebhookReceiver } from '../../local/webhook-receiver.ts';
 import { conformanceChecker, type Exchange } from '../../openapi-conformance.ts';
 import { functionEntries } from '../../serverless/bundles.ts';
+import { SWITCH } from '../../serverless/local-faults.ts';
 import { percentile } from '../../stats.ts';
 import { deployBareStage } from './bare/deploy.ts';
 
@@ -169,7 +170,12 @@ async function startStage(
   check?: Stage['check'],
 ): Promise<Stage> {
   const proxy = await startFaultProxy({
-    target: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566',
+    // A test run observing IAM puts its observer behind the product's stage; the bare floor's
+    // handlers are not the product's, so their calls are not held to its roles.
+    target:
+      (stage === STAGES.real.stage ? process.env[SWITCH] : undefined) ??
+      process.env.AWS_ENDPOINT_URL ??
+      'http://127.0.0.1:4566',
     port: proxyPort,
   });
   const s: Stage = {
