@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { forwardRequest } from '../local/forward-request.ts';
 
 // A fault-injecting HTTP proxy between the deployed functions and the emulator: the functions'
 // AWS_ENDPOINT_URL points here (scripts/serverless/local-faults.ts), so every AWS call they make —
@@ -119,7 +120,8 @@ export function pidOfConnection(
   return undefined;
 }
 
-function errorAnswer(kind: 'http500' | 'http503' | 'throttle', jsonApi: boolean) {
+/** An AWS-shaped error answer, in the protocol of the call (JSON, or the query API's XML). */
+export function errorAnswer(kind: 'http500' | 'http503' | 'throttle', jsonApi: boolean) {
   const [status, code] =
     kind === 'http500'
       ? [500, 'InternalFailure']
@@ -233,28 +235,17 @@ export async function startFaultProxy(options: FaultProxyOptions) {
         res.end(answer.body);
         return;
       }
-      const upstream = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (answer) => {
-          if (crashAfter && crashCaller()) {
-            answer.resume(); // the effect happened; the caller never hears of it
-            return;
-          }
-          const recordKey = completedRecordKey(operation, text);
-          if (recordKey && (answer.statusCode ?? 500) < 300)
-            completions.set(recordKey, (completions.get(recordKey) ?? 0) + 1);
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => req.socket.destroy());
-      upstream.end(body);
+      forwardRequest(target, req, body, (answer) => {
+        if (crashAfter && crashCaller()) {
+          answer.resume(); // the effect happened; the caller never hears of it
+          return;
+        }
+        const recordKey = completedRecordKey(operation, text);
+        if (recordKey && (answer.statusCode ?? 500) < 300)
+          completions.set(recordKey, (completions.get(recordKey) ?? 0) + 1);
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
     });
   });
   server.on('connection', (socket) => {

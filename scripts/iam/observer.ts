@@ -6,10 +6,12 @@
 // function names itself in the SDK's user agent (`app/<function name>`, AWS_SDK_UA_APP_ID, set
 // by the same switch). `check` then judges every distinct call against the function's role in
 // the packaged template with an IAM policy evaluator. It listens on 127.0.0.1 only.
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { errorAnswer } from '../chaos/fault-proxy.ts';
+import { forwardRequest } from '../local/forward-request.ts';
 import { type AwsCall, callsOf, operationOf } from './aws-calls.ts';
 import { evaluateCall } from './evaluate.ts';
 import type { FunctionRole } from './template-roles.ts';
@@ -148,25 +150,15 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       if (down.has(operationOf(req.headers, '').service)) {
-        res.writeHead(503, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: 'ServiceUnavailable', message: 'injected by the test' }));
+        const answer = errorAnswer('http503', typeof req.headers['x-amz-target'] === 'string');
+        res.writeHead(answer.status, { 'content-type': answer.type });
+        res.end(answer.body);
         return;
       }
-      const forward = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.on('error', () => req.socket.destroy());
-      forward.end(body);
+      forwardRequest(upstream, req, body, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
       const done = record(req.headers, body.toString('utf8')).catch((error) => {
         unjudged.add(`a call the observer failed to read: ${(error as Error).message}`);
       });
