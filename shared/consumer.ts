@@ -13,7 +13,8 @@ import { currentEvent, runInRecordScope } from './event-scope.ts';
 import { createLogger } from './logger.ts';
 import { OutcomeTally } from './metrics.ts';
 import { classifyFailures, type DeadLettered } from './middleware/classify-failures.ts';
-import { parseCloudEvent } from './middleware/parse-cloud-event.ts';
+import { invocationsDied, receivedPastSchedule } from './middleware/invocations-died.ts';
+import { parseCloudEvent, parseRecordBody } from './middleware/parse-cloud-event.ts';
 import { recordContext } from './middleware/record-context.ts';
 import { retryBackoff } from './middleware/retry-backoff.ts';
 
@@ -107,6 +108,7 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
     : handleEvent;
 
   const handleRecord = middy(idempotentEvent)
+    .use(invocationsDied({ maxReceiveCount: config.MAX_RECEIVE_COUNT }))
     .use(parseCloudEvent({ accepts: options.accepts }))
     .use(recordContext())
     // onError runs bottom-up: classifyFailures dead-letters what must not come back, then
@@ -127,12 +129,32 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
       }),
     );
 
+  const concurrent = options.concurrent ?? true;
+  /** Dead-lettered without any work: poison, or a record past its last scheduled receive. */
+  const needsNoWork = (record: SQSRecord) => {
+    if (receivedPastSchedule(record, config.MAX_RECEIVE_COUNT)) return true;
+    try {
+      parseRecordBody(record.body, options.accepts);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  /**
+   * One after another, those go first: nothing in the batch can use up the invocation's time
+   * before they are dead-lettered with their reason (concurrent records all start at once).
+   */
+  const inOrder = (records: SQSRecord[]) =>
+    concurrent
+      ? records
+      : [...records.filter(needsNoWork), ...records.filter((r) => !needsNoWork(r))];
+
   const processor = new BatchProcessor(BatchEventType.SQS);
   const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const outcomes = new OutcomeTally();
     try {
       return await processPartialResponse(
-        event,
+        { Records: inOrder(event.Records) },
         (record: SQSRecord) =>
           runInRecordScope(async () => {
             // Named by its accepted type once parsed; what never parsed has no type to trust.
@@ -161,7 +183,7 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
         processor,
         {
           context,
-          processInParallel: options.concurrent ?? true,
+          processInParallel: concurrent,
           throwOnFullBatchFailure: false,
         },
       );
@@ -176,7 +198,7 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
       name: options.name,
       accepts: options.accepts,
       idempotency,
-      concurrent: options.concurrent ?? true,
+      concurrent,
     },
   });
 }

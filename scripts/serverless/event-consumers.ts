@@ -3,7 +3,9 @@
 //
 //   <Name>DeadLetterQueue   14-day retention, SSE-SQS
 //   <Name>Queue             SSE-SQS, visibility 6× the function timeout, redrive to the DLQ after
-//                           retry.maxReceiveCount receives
+//                           retry.maxReceiveCount + 1 receives: the worker dead-letters with a
+//                           reason on its last scheduled one, and on the extra one what an
+//                           invocation that died left (shared/middleware/invocations-died.ts)
 //   <Name>Subscription      raw delivery from the events topic, filter policy on `type` =
 //                           the service's `consumes` in events/topology.json
 //   <Name>QueuePolicy       only the events topic may send
@@ -195,7 +197,9 @@ export function describeConsumer(name: string, entry: ConsumerEntry, input: Cons
         SqsManagedSseEnabled: true, // SSE-SQS: SNS can deliver to it, unlike the aws/sqs KMS key
         RedrivePolicy: {
           deadLetterTargetArn: { 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] },
-          maxReceiveCount: entry.retry.maxReceiveCount,
+          // One more than the worker's schedule: the safety net it dead-letters, with a reason,
+          // what a dead invocation left on its last receive; SQS's silent move only after that.
+          maxReceiveCount: entry.retry.maxReceiveCount + 1,
         },
       },
     },
