@@ -50,6 +50,13 @@ export interface ConsumerEntry {
   statements?: unknown[];
   /** SQS event source maximumConcurrency: protects what the consumer calls downstream. */
   maximumConcurrency?: number;
+  /**
+   * For a consumer that handles its records one after another (`concurrent: false`): the
+   * longest one record may take. Its batch is sized so a whole batch fits in the function
+   * timeout (`batchSizeFor`): a receive is never spent on a record the invocation had no time
+   * to try. Without it a batch is 10 records, handled at the same time.
+   */
+  secondsPerRecord?: number | string;
   /** Function settings passed through as they are (memorySize, timeout, …). */
   function?: Record<string, unknown>;
 }
@@ -105,6 +112,23 @@ export function ownIdempotencyRecords(statement: Json, prefix: string): Json {
     ...(statement as object),
     Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}#*`] } },
   };
+}
+
+/** Of the function timeout, what a batch may plan to use: the rest covers a cold start. */
+const BATCH_SHARE_OF_TIMEOUT = 0.8;
+
+/**
+ * Records per batch (1–10, SQS's most for a standard queue): as many as fit, one after another,
+ * in the share of the timeout a batch may use.
+ */
+export function batchSizeFor(timeoutSeconds: number, secondsPerRecord?: number): number {
+  if (!secondsPerRecord) return 10;
+  const fits = Math.floor((timeoutSeconds * BATCH_SHARE_OF_TIMEOUT) / secondsPerRecord);
+  if (fits < 1)
+    throw new Error(
+      `A record may take ${secondsPerRecord} s but the function has ${timeoutSeconds} s (${BATCH_SHARE_OF_TIMEOUT * 100}% of it for a batch): raise its timeout (function.timeout) or lower secondsPerRecord`,
+    );
+  return Math.min(10, fits);
 }
 
 /** The function (for `functions`) and the resources and outputs of one consumer. */
@@ -171,7 +195,10 @@ export function describeConsumer(name: string, entry: ConsumerEntry, input: Cons
       {
         sqs: {
           arn: queueArn,
-          batchSize: 10,
+          batchSize: batchSizeFor(
+            timeout,
+            entry.secondsPerRecord === undefined ? undefined : Number(entry.secondsPerRecord),
+          ),
           maximumBatchingWindow: 1,
           functionResponseType: 'ReportBatchItemFailures',
           ...(entry.maximumConcurrency ? { maximumConcurrency: entry.maximumConcurrency } : {}),
@@ -295,6 +322,7 @@ export const consumersSchema = {
       environment: { type: 'object' },
       statements: { type: 'array' },
       maximumConcurrency: { type: 'integer', minimum: 2, maximum: 1000 },
+      secondsPerRecord: { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string' }] },
       function: { type: 'object' },
     },
     required: ['handler', 'retry'],

@@ -21,6 +21,7 @@ import { parse } from 'yaml';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract } from '../../events/registry.ts';
 import { cloudFormationTags } from '../../scripts/serverless/cloudformation-yaml.ts';
+import { batchSizeFor } from '../../scripts/serverless/event-consumers.ts';
 import { type RetryConfig, sqsRetrySchedule } from '../../shared/retry-schedule.ts';
 
 // The notifier's rules per target, with AWS mocked and the receivers stubbed: each target on its
@@ -33,11 +34,18 @@ const sns = mockClient(SNSClient);
 const sqs = mockClient(SQSClient);
 let handler: (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>;
 // The deployed schedule and function timeout (serverless.yml's defaults), as the plugin passes them.
-const { webhookRetry, webhookFunctionTimeout } = (
+type NotifierParams = {
+  webhookRetry: RetryConfig;
+  webhookFunctionTimeout: number;
+  webhookTimeoutMs: number;
+  webhookSecondsPerRecord: number;
+};
+const params = (
   parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'), {
     customTags: cloudFormationTags,
-  }) as { params: { default: { webhookRetry: RetryConfig; webhookFunctionTimeout: number } } }
-).params.default;
+  }) as { params: Record<string, Partial<NotifierParams>> }
+).params;
+const { webhookRetry, webhookFunctionTimeout } = params.default as NotifierParams;
 
 beforeAll(async () => {
   for (const [name, value] of Object.entries({
@@ -272,5 +280,19 @@ describe('the notifier without usable webhook targets', () => {
     expect(notified()).toEqual([]);
     expect(deadLetterCodes()).toEqual(['ConfigError']);
     expect(failureMessages()[0]).toContain(`SSM parameter ${TARGETS} does not exist`);
+  });
+});
+
+describe('notifier batch: records one after another, each within one webhook wait', () => {
+  const stage = (name: string) => ({ ...params.default, ...params[name] }) as NotifierParams;
+
+  it('fits its batch in its timeout, on default and on the chaos stage in the same shape', () => {
+    const [prod, chaos] = [stage('default'), stage('chaos')];
+    for (const s of [prod, chaos]) {
+      // A record's time covers the wait on its receivers and the writes around it.
+      expect(s.webhookSecondsPerRecord).toBeGreaterThan(s.webhookTimeoutMs / 1000);
+      expect(batchSizeFor(s.webhookFunctionTimeout, s.webhookSecondsPerRecord)).toBe(8);
+    }
+    expect(chaos.webhookRetry.maxReceiveCount).toBe(prod.webhookRetry.maxReceiveCount);
   });
 });

@@ -175,40 +175,46 @@ export const handler = createConsumer({
     // A delivery left in progress by a crash or a timeout expires with this invocation, so a
     // retry can deliver it, instead of waiting for the record's TTL.
     deliveryIdempotency.registerLambdaContext(context);
-    // Each target on its own: one that fails neither stops nor delays the others. Those
-    // delivered are not called again when the record is retried for the rest (deliverOnce).
+    // Each target on its own and at the same time: one that fails neither stops nor delays the
+    // others, and a record takes one webhook timeout however many targets it has (its batch is
+    // sized to that: secondsPerRecord in serverless.yml). Those delivered are not called again
+    // when the record is retried for the rest (deliverOnce).
     const failed: Array<{ target: string; error: Error }> = [];
     const gone: string[] = [];
-    for (const target of await targets()) {
-      // Not enough time for one more delivery: retry the record rather than be killed mid-way.
-      if (context.getRemainingTimeInMillis() < config.WEBHOOK_TIMEOUT_MS + TIME_MARGIN_MS) {
-        failed.push({ target: target.name, error: new Error('no time left in this invocation') });
-        continue;
-      }
-      try {
-        const { status, gone: isGone } = await deliverOnce({ target, event });
-        if (isGone) {
-          gone.push(target.name);
-          continue;
+    // Not enough time for a delivery: retry the record rather than be killed mid-way.
+    const timeLeft =
+      context.getRemainingTimeInMillis() >= config.WEBHOOK_TIMEOUT_MS + TIME_MARGIN_MS;
+    await Promise.all(
+      (await targets()).map(async (target) => {
+        if (!timeLeft) {
+          failed.push({ target: target.name, error: new Error('no time left in this invocation') });
+          return;
         }
-        // One notification.sent per target: its id comes from the target, not from how many
-        // targets were notified before it in this attempt.
-        await publisher.publish(
-          'notification.sent',
-          {
-            calculationId: event.data.calculationId,
-            eventId: event.id,
-            target: target.name,
-            status,
-            attempts: attempt,
-          },
-          { key: target.name },
-        );
-        logger.info('Webhook delivered', { target: target.name, status, attempt });
-      } catch (error) {
-        failed.push({ target: target.name, error: error as Error });
-      }
-    }
+        try {
+          const { status, gone: isGone } = await deliverOnce({ target, event });
+          if (isGone) {
+            gone.push(target.name);
+            return;
+          }
+          // One notification.sent per target: its id comes from the target, not from how many
+          // targets were notified before it in this attempt.
+          await publisher.publish(
+            'notification.sent',
+            {
+              calculationId: event.data.calculationId,
+              eventId: event.id,
+              target: target.name,
+              status,
+              attempts: attempt,
+            },
+            { key: target.name },
+          );
+          logger.info('Webhook delivered', { target: target.name, status, attempt });
+        } catch (error) {
+          failed.push({ target: target.name, error: error as Error });
+        }
+      }),
+    );
     if (failed.length) {
       const hints = failed.map(({ error }) =>
         error instanceof WebhookUnavailableError ? error.retryAfterSeconds : undefined,
