@@ -6,7 +6,7 @@ import { parseCli, runMain, UsageError, wholeNumber } from './cli.ts';
 
 const cli = {
   usage: `usage: npm run dlq -- list [service] [--stage s]
-       npm run dlq -- redrive <service> [--stage s] [--max n] [--code c]
+       npm run dlq -- redrive <service> [--stage s] [--max n] [--code c] [--rate n]
        npm run dlq -- purge <service> --yes [--stage s]
   list        count each service's dead letters, grouped by failure.code, with their reasons
   redrive     move a service's dead letters back to its queue for another try
@@ -14,12 +14,15 @@ const cli = {
   --stage s   the deployed stage (default: local, in the emulator; others use your AWS credentials)
   --max n     redrive at most n letters
   --code c    redrive only letters whose failure.code is c (see list)
+  --rate n    letters a second at most (default: what the consumer can take — its concurrency ×
+              batch size / timeout, from the deployed stage)
   --yes       confirm a purge
   --help      this text`,
   allowPositionals: true,
   options: {
     stage: { type: 'string', default: 'local' },
     max: { type: 'string' },
+    rate: { type: 'string' },
     code: { type: 'string' },
     yes: { type: 'boolean', default: false },
   },
@@ -37,6 +40,7 @@ async function main(): Promise<number> {
   if (command === 'purge' && !values.yes)
     throw new UsageError(`This drops every message in the ${service} DLQ; add --yes.`);
   const max = wholeNumber('max', values.max);
+  const rate = wholeNumber('rate', values.rate);
   // Imported after the arguments are read: --help and a bad flag load no AWS SDK.
   const { sqsClient } = await import('../shared/aws/clients.ts');
   const { applyLocalAwsEnv } = await import('./emulator/local-env.ts');
@@ -61,7 +65,7 @@ async function main(): Promise<number> {
       console.log(`${name}: ${letters.length} message${letters.length === 1 ? '' : 's'}`);
       for (const group of groupByCode(letters)) {
         console.log(
-          `  ${group.code} × ${group.count}  (consumer ${group.consumer ?? '-'}, attempts ${group.attempts.join('/') || '-'}, first seen ${group.firstSeen ?? '-'})`,
+          `  ${group.code} × ${group.count}  (consumer ${group.consumer ?? '-'}, attempts ${group.attempts.join('/') || '-'}, first seen ${group.firstSeen ?? '-'}${group.redrivenBefore ? `; ${group.redrivenBefore} failed again after a redrive` : ''})`,
         );
         if (group.reason) console.log(`    ${group.reason}`);
         for (const event of group.events.slice(0, 5))
@@ -76,7 +80,26 @@ async function main(): Promise<number> {
     console.log(`purged ${await purge(sqs, dlqOf(name))} messages from the ${name} DLQ`);
     return 0;
   }
-  const result = await redrive(sqs, dlqOf(name), { max, code: values.code });
+  const { consumerPace } = await import('./operations/consumer-pace.ts');
+  const { sourceQueueOf } = await import('./operations/dead-letters.ts');
+  const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+  const source = await sourceQueueOf(sqs, dlqOf(name));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: source, AttributeNames: ['QueueArn'] }),
+  );
+  const pace = rate === undefined ? await consumerPace(Attributes?.QueueArn as string) : undefined;
+  const perSecond = rate ?? pace?.perSecond;
+  if (perSecond)
+    console.log(
+      `redriving at ${perSecond} letter(s)/s at most${pace ? ` (what ${name} can take: ${pace.concurrency} invocations × ${pace.batchSize} records / ${pace.timeoutSeconds} s)` : ''}`,
+    );
+  const total = await countMessages(sqs, dlqOf(name));
+  const result = await redrive(sqs, dlqOf(name), {
+    max,
+    code: values.code,
+    perSecond,
+    onProgress: (moved) => console.log(`  … ${moved} of ~${total} moved`),
+  });
   console.log(
     `redrove ${result.moved} message${result.moved === 1 ? '' : 's'} from the ${name} DLQ (${result.method})${result.left ? `; ${result.left} left there` : ''}; ${await countMessages(sqs, dlqOf(name))} remain`,
   );

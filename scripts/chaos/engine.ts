@@ -22,6 +22,7 @@ import { describeChecked, startIamObserver } from '../iam/observer.ts';
 import { deployedFunctionRoles } from '../iam/stack-roles.ts';
 import { removeStaleTaps, tapEvents } from '../local/event-tap.ts';
 import { deployLocalStack, serviceName, stackName } from '../local/stack.ts';
+import { consumerPace } from '../operations/consumer-pace.ts';
 import {
   type DeadLetter,
   NO_REASON,
@@ -212,6 +213,8 @@ export interface ChaosReport {
   /** Letters dead-lettered on their first receive with faults off: a handler's PermanentError. */
   permanent: number;
   redriven: number;
+  /** Letters back in a DLQ after a redrive round (summed over rounds): they failed again. */
+  failedAgainAfterRedrive: number;
   lost: number;
   lostDetails: string[];
   duplicateEffects: number;
@@ -542,6 +545,20 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         await sleep(1_000);
       }
     };
+    // Each redrive at the consumer's pace (scripts/operations/consumer-pace.ts), as `npm run dlq`.
+    const paces = new Map<string, number>();
+    let failedAgain = 0;
+    for (const c of consumers) {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueOf.get(c.name),
+          AttributeNames: ['QueueArn'],
+        }),
+      );
+      const pace = await consumerPace(Attributes?.QueueArn as string);
+      if (pace) paces.set(c.name, pace.perSecond);
+    }
+    o.log(`redrive paces (letters/s): ${[...paces].map(([n, p]) => `${n} ${p}`).join(', ')}`);
     for (let round = 1, before = -1; round <= REDRIVE_ROUNDS && redriven > before; round++) {
       before = redriven;
       await Promise.all(
@@ -560,6 +577,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
               const { moved } = await redrive(flakySqs, dlqOf(c), {
                 filter: movable,
                 hideSeconds: REDRIVE_HIDE_SECONDS,
+                perSecond: paces.get(c.name), // what an operator's npm run dlq would do
               });
               redriven += moved;
               if (moved > 0) {
@@ -587,6 +605,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         again += left + hidden;
       }
       o.log(`redrive round ${round}: ${redriven} moved so far, ${again} dead-lettered again`);
+      failedAgain += again;
       if (again === 0) break;
     }
     for (const e of redriveErrors) o.log(`a redrive failed: ${e}`);
@@ -733,6 +752,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       deadLetteredByCode,
       permanent,
       redriven,
+      failedAgainAfterRedrive: failedAgain,
       lost: lostDetails.length,
       lostDetails,
       duplicateEffects: duplicateDetails.length,
@@ -770,6 +790,7 @@ function emptyReport(): ChaosReport {
     deadLetteredByCode: {},
     permanent: 0,
     redriven: 0,
+    failedAgainAfterRedrive: 0,
     lost: 0,
     lostDetails: [],
     duplicateEffects: 0,
@@ -839,6 +860,7 @@ export function formatReport(r: ChaosReport): string {
     ],
     ['dead-lettered for good with a reason (PermanentError)', r.permanent],
     ['redriven', r.redriven],
+    ['  dead-lettered again after a redrive (summed over rounds)', r.failedAgainAfterRedrive],
     ['stuck in a DLQ after the redrive', r.stuck.length],
     ['lost', r.lost],
     ['duplicate effects', r.duplicateEffects],

@@ -80,6 +80,48 @@ describe('redrive', () => {
     );
   });
 
+  it('asks the move task for the pace it is given (1–500 a second)', async () => {
+    sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task' });
+    sqs.on(ListMessageMoveTasksCommand).resolves({ Results: [{ Status: 'COMPLETED' }] });
+    await redrive(new SQSClient({}), DLQ, { perSecond: 2.7 });
+    expect(
+      sqs.commandCalls(StartMessageMoveTaskCommand)[0]?.args[0].input.MaxNumberOfMessagesPerSecond,
+    ).toBe(2);
+  });
+
+  it('by hand, sends no faster than its pace, and marks each letter as redriven once more', async () => {
+    const letter = (n: number, redriven?: number) => ({
+      MessageId: `m${n}`,
+      ReceiptHandle: `r${n}`,
+      Body: `{"n":${n}}`,
+      MessageAttributes: {
+        'failure.code': { DataType: 'String', StringValue: 'HTTP_503' },
+        ...(redriven
+          ? { 'redrive.count': { DataType: 'Number', StringValue: `${redriven}` } }
+          : {}),
+      },
+    });
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [letter(1), letter(2, 1), letter(3), letter(4)] })
+      .resolves({ Messages: [] });
+    sqs.on(SendMessageCommand).resolves({});
+    sqs.on(DeleteMessageCommand).resolves({});
+    const started = Date.now();
+    const leaves: number[] = [];
+    const sleep = async (ms: number) => {
+      leaves.push(Date.now() + ms - started);
+    };
+    await redrive(new SQSClient({}), DLQ, { code: 'HTTP_503', perSecond: 2, sleep });
+    // Letter n leaves n / 2 s after the start (the fake sleep returns at once, so the clock
+    // barely moves): 0, 0.5, 1, 1.5 s.
+    expect(leaves.map((ms) => Math.round(ms / 100) / 10)).toEqual([0, 0.5, 1, 1.5]);
+    const counts = sqs
+      .commandCalls(SendMessageCommand)
+      .map((c) => c.args[0].input.MessageAttributes?.['redrive.count']?.StringValue);
+    expect(counts).toEqual(['1', '2', '1', '1']);
+  });
+
   it('moves message by message when only some messages are wanted', async () => {
     sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
     expect(await redrive(new SQSClient({}), DLQ, { code: 'HTTP_503' })).toMatchObject({

@@ -21,6 +21,8 @@ import {
 
 export const NO_REASON = 'NO_REASON';
 const FAILURE_PREFIX = 'failure.';
+/** Set on a letter a redrive puts back; a consumer dead-lettering it again keeps it. */
+export const REDRIVE_COUNT = 'redrive.count';
 
 export interface DeadLetter {
   messageId: string;
@@ -38,6 +40,8 @@ export interface DeadLetter {
   eventType?: string;
   /** How often the DLQ itself has handed it out (SQS's ApproximateReceiveCount there). */
   receiveCount?: number;
+  /** How many times a redrive put it back before (`redrive.count`): back again, it failed again. */
+  redriven: number;
   attributes: Record<string, MessageAttributeValue>;
 }
 
@@ -57,7 +61,10 @@ function describe(message: Message): DeadLetter {
     receiptHandle: message.ReceiptHandle ?? '',
     body: message.Body ?? '',
     code: text('failure.code') ?? NO_REASON,
-    reason: text('failure.message'),
+    reason:
+      text('failure.message') ??
+      // Only SQS's own redrive leaves a letter without a reason: it says nothing, so this does.
+      `moved by the queue's redrive policy after ${received === undefined ? 'its' : 'all its'} receives: every invocation that had it ended (a timeout or a crash) before it was handled or dead-lettered, the safety-net receive included; the function's logs say why`,
     consumer: text('failure.consumer'),
     originalMessageId: text('failure.originalMessageId'),
     attempts: text('failure.attempts'),
@@ -65,6 +72,7 @@ function describe(message: Message): DeadLetter {
     eventId: typeof event?.id === 'string' ? event.id : undefined,
     eventType: typeof event?.type === 'string' ? event.type : text('type'),
     receiveCount: received === undefined ? undefined : Number(received),
+    redriven: Number(text(REDRIVE_COUNT) ?? 0),
     attributes,
   };
 }
@@ -139,6 +147,8 @@ export interface DeadLetterGroup {
   consumer?: string;
   attempts: string[];
   firstSeen?: string;
+  /** Letters of the group a redrive had put back before: they failed again. */
+  redrivenBefore: number;
   events: Array<{ id?: string; type?: string }>;
 }
 
@@ -152,9 +162,11 @@ export function groupByCode(letters: DeadLetter[]): DeadLetterGroup[] {
       reason: letter.reason,
       consumer: letter.consumer,
       attempts: [],
+      redrivenBefore: 0,
       events: [],
     };
     group.count++;
+    if (letter.redriven > 0) group.redrivenBefore++;
     if (letter.attempts && !group.attempts.includes(letter.attempts))
       group.attempts.push(letter.attempts);
     if (letter.time && (!group.firstSeen || letter.time < group.firstSeen))
@@ -255,6 +267,16 @@ export interface RedriveOptions {
    * visible again (a reveal that failed); default 60.
    */
   hideSeconds?: number;
+  /**
+   * Letters a second at most (StartMessageMoveTask's MaxNumberOfMessagesPerSecond, 1–500, or the
+   * same pace by hand): a large redrive must not hand the consumer the backlog that put the
+   * letters there. `consumerPace` says what a deployed consumer can take.
+   */
+  perSecond?: number;
+  /** Called with the count moved so far, every few seconds of a long redrive. */
+  onProgress?: (moved: number) => void;
+  /** For tests: the clock and the pause. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A redrive that failed part-way (a receive the endpoint refused): says how far it got. */
@@ -302,27 +324,38 @@ export async function redrive(
   const source = await sourceQueueOf(sqs, deadLetterQueueUrl);
   const partial = options.max !== undefined || options.code !== undefined || options.filter;
   if (!options.manual && !partial) {
-    const moved = await moveTask(sqs, deadLetterQueueUrl, source);
+    const moved = await moveTask(sqs, deadLetterQueueUrl, source, options);
     if (moved !== undefined) return { method: 'StartMessageMoveTask', moved, left: 0 };
   }
   return moveByHand(sqs, deadLetterQueueUrl, source, options);
 }
 
 /** StartMessageMoveTask and wait for it; undefined when the endpoint does not offer it. */
-async function moveTask(sqs: SQSClient, dlqUrl: string, sourceUrl: string) {
+async function moveTask(
+  sqs: SQSClient,
+  dlqUrl: string,
+  sourceUrl: string,
+  { perSecond, onProgress }: RedriveOptions,
+) {
   const SourceArn = await queueArn(sqs, dlqUrl);
+  const rate =
+    perSecond === undefined ? undefined : Math.min(500, Math.max(1, Math.floor(perSecond)));
   try {
     await sqs.send(
       new StartMessageMoveTaskCommand({
         SourceArn,
         DestinationArn: await queueArn(sqs, sourceUrl),
+        ...(rate ? { MaxNumberOfMessagesPerSecond: rate } : {}),
       }),
     );
   } catch (error) {
     if (notOffered(error)) return undefined;
     throw error;
   }
-  const deadline = Date.now() + 10 * 60_000;
+  // Paced, a large DLQ takes as long as its count at that rate: the wait allows for it.
+  const total = await countMessages(sqs, dlqUrl);
+  const deadline = Date.now() + 10 * 60_000 + (rate ? (total / rate) * 1000 : 0);
+  let said = Date.now();
   for (;;) {
     const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn }));
     const task = Results[0];
@@ -330,17 +363,33 @@ async function moveTask(sqs: SQSClient, dlqUrl: string, sourceUrl: string) {
     if (task?.Status === 'FAILED' || task?.Status === 'CANCELLED') {
       throw new Error(`The message move task ended ${task.Status}: ${task.FailureReason ?? ''}`);
     }
-    if (Date.now() > deadline) throw new Error('The message move task did not finish in 10 min');
+    if (Date.now() > deadline) throw new Error('The message move task did not finish in time');
+    if (onProgress && Date.now() - said >= PROGRESS_MS) {
+      onProgress(task?.ApproximateNumberOfMessagesMoved ?? 0);
+      said = Date.now();
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+const PROGRESS_MS = 5_000;
 
 async function moveByHand(
   sqs: SQSClient,
   dlqUrl: string,
   sourceUrl: string,
-  { max = Number.POSITIVE_INFINITY, code, filter = () => true, hideSeconds = 60 }: RedriveOptions,
+  {
+    max = Number.POSITIVE_INFINITY,
+    code,
+    filter = () => true,
+    hideSeconds = 60,
+    perSecond,
+    onProgress,
+    sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
+  }: RedriveOptions,
 ): Promise<RedriveResult> {
+  const started = Date.now();
+  let said = started;
   let moved = 0;
   let notDeleted = 0;
   const skipped: DeadLetter[] = [];
@@ -362,12 +411,17 @@ async function moveByHand(
           skipped.push(letter);
           continue;
         }
+        // The pace: letter n leaves no sooner than n / perSecond seconds after the start.
+        if (perSecond) await sleep(Math.max(0, started + (moved / perSecond) * 1000 - Date.now()));
         try {
           await sqs.send(
             new SendMessageCommand({
               QueueUrl: sourceUrl,
               MessageBody: letter.body,
-              MessageAttributes: originalAttributes(letter.attributes),
+              MessageAttributes: {
+                ...originalAttributes(letter.attributes),
+                [REDRIVE_COUNT]: { DataType: 'Number', StringValue: String(letter.redriven + 1) },
+              },
             }),
           );
         } catch {
@@ -375,6 +429,10 @@ async function moveByHand(
           continue;
         }
         moved++;
+        if (onProgress && Date.now() - said >= PROGRESS_MS) {
+          onProgress(moved);
+          said = Date.now();
+        }
         try {
           await sqs.send(
             new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: letter.receiptHandle }),

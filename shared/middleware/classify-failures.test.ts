@@ -52,6 +52,24 @@ describe('classifyFailures', () => {
     });
   });
 
+  it('keeps how often a redrive put the record back, so a letter that failed again says so', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-2' });
+    const redriven = {
+      ...record,
+      messageAttributes: {
+        ...record.messageAttributes,
+        'redrive.count': { dataType: 'Number', stringValue: '2' },
+      },
+    };
+    await handlerThrowing(new PermanentError('RULE_BROKEN', 'never works'))(
+      redriven as never,
+      {} as never,
+    );
+    expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageAttributes).toMatchObject({
+      'redrive.count': { DataType: 'Number', StringValue: '2' },
+    });
+  });
+
   it('leaves a transient failure thrown, so the record is retried', async () => {
     await expect(
       handlerThrowing(new Error('socket hang up'))(record as never, {} as never),

@@ -46,9 +46,11 @@ function deadLetterAttributes(record: SQSRecord, reason: FailureReason, consumer
     'failure.attempts': text(record.attributes?.ApproximateReceiveCount ?? '1'),
     'failure.time': text(new Date().toISOString()),
   };
-  for (const name of ['type', 'source']) {
-    const value = record.messageAttributes?.[name]?.stringValue;
-    if (value) attributes[name] = text(value);
+  // Its type and source, and how often an operator's redrive put it back (it failed again).
+  for (const name of ['type', 'source', 'redrive.count']) {
+    const value = record.messageAttributes?.[name];
+    if (value?.stringValue)
+      attributes[name] = { ...text(value.stringValue), DataType: value.dataType ?? 'String' };
   }
   return attributes;
 }
