@@ -48,8 +48,10 @@ export const consumerConfigShape = {
   /** Transient failures are retried after base, 2×base, 4×base … seconds, capped at max. */
   RETRY_BASE_DELAY_SECONDS: z.coerce.number().int().min(0).max(43_200).default(10),
   RETRY_MAX_DELAY_SECONDS: z.coerce.number().int().min(0).max(43_200).default(900),
-  /** The queue's redrive maxReceiveCount; unset, SQS's redrive alone moves exhausted records. */
+  /** The consumer's last scheduled receive (its queue allows one more: the safety net). */
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).optional(),
+  /** One after another: the longest one record may take; none starts with less time left. */
+  SECONDS_PER_RECORD: z.coerce.number().positive().optional(),
 };
 
 export type ConsumerConfig = z.infer<z.ZodObject<typeof consumerConfigShape>>;

@@ -97,4 +97,31 @@ describe('createConsumer: a backlog larger than the invocation', () => {
     expect(handled).toHaveLength(2);
     for (const line of handled) expect(line).toMatch(/after 2 dead-lettered$/);
   });
+
+  it('starts no record without the time one may take: it is retried, not killed mid-effect', async () => {
+    sqs.reset();
+    sqs.onAnyCommand().resolves({});
+    let left = 5_000;
+    const tried: string[] = [];
+    const handler = createConsumer({
+      name: 'orders',
+      accepts: ['calculation.requested'],
+      idempotency: 'handler',
+      concurrent: false,
+      config: { ...config, MAX_RECEIVE_COUNT: 3, SECONDS_PER_RECORD: 2 },
+      logger: new Logger({ logLevel: 'SILENT' }),
+      handle: (event) => {
+        tried.push(event.id);
+        left -= 2_000; // each record uses the 2 s it may take
+      },
+    });
+    const batch = [record(valid()), record(valid()), record(valid())];
+    const response = await handler({ Records: batch }, {
+      ...context,
+      getRemainingTimeInMillis: () => left,
+    } as Context);
+    expect(tried).toHaveLength(2); // 5 s, 3 s left: tried; 1 s left: not
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: batch[2]?.messageId }]);
+    expect(deadLettered()).toEqual([]);
+  });
 });

@@ -17,6 +17,7 @@ import { invocationsDied, receivedPastSchedule } from './middleware/invocations-
 import { parseCloudEvent, parseRecordBody } from './middleware/parse-cloud-event.ts';
 import { recordContext } from './middleware/record-context.ts';
 import { retryBackoff } from './middleware/retry-backoff.ts';
+import { timeLeft } from './middleware/time-left.ts';
 
 /** How the event arrived: the Lambda context, the SQS record, which attempt this is. */
 export interface Delivery {
@@ -110,6 +111,7 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
   const handleRecord = middy(idempotentEvent)
     .use(invocationsDied({ maxReceiveCount: config.MAX_RECEIVE_COUNT }))
     .use(parseCloudEvent({ accepts: options.accepts }))
+    .use(timeLeft({ secondsPerRecord: config.SECONDS_PER_RECORD }))
     .use(recordContext())
     // onError runs bottom-up: classifyFailures dead-letters what must not come back, then
     // retryBackoff schedules the retry of what may.

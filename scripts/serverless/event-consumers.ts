@@ -184,6 +184,9 @@ export function describeConsumer(name: string, entry: ConsumerEntry, input: Cons
       RETRY_BASE_DELAY_SECONDS: String(entry.retry.baseDelaySeconds),
       RETRY_MAX_DELAY_SECONDS: String(entry.retry.maxDelaySeconds),
       MAX_RECEIVE_COUNT: String(entry.retry.maxReceiveCount), // the last receive dead-letters with a reason
+      ...(entry.secondsPerRecord === undefined
+        ? {}
+        : { SECONDS_PER_RECORD: String(entry.secondsPerRecord) }), // no record starts without it
       ...Object.fromEntries(
         Object.entries(entry.environment ?? {}).map(([key, value]) => [
           key,

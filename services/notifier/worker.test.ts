@@ -59,6 +59,7 @@ beforeAll(async () => {
     RETRY_BASE_DELAY_SECONDS: String(webhookRetry.baseDelaySeconds),
     RETRY_MAX_DELAY_SECONDS: String(webhookRetry.maxDelaySeconds),
     MAX_RECEIVE_COUNT: String(webhookRetry.maxReceiveCount),
+    SECONDS_PER_RECORD: '2', // as serverless.yml's secondsPerRecord sets it
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   }))
@@ -188,7 +189,7 @@ describe('the notifier, per target', () => {
 
   it('starts no delivery the invocation has no time to finish: the record is retried', async () => {
     const called = receivers({});
-    const response = await invoke(1_500); // under the 1 s webhook timeout + the margin
+    const response = await invoke(1_500); // under the 2 s a record may take
     expect(called).toEqual([]);
     expect(response.batchItemFailures).toHaveLength(1);
   });

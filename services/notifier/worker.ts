@@ -23,9 +23,6 @@ const ssm = new SSMProvider({ awsSdkV3Client: ssmClient() });
 
 type Outcome = EventOf<'calculation.completed' | 'calculation.failed'>;
 
-/** What a delivery needs beyond its own timeout: the secret, the record, notification.sent. */
-const TIME_MARGIN_MS = 2_000;
-
 interface Notification {
   target: WebhookTarget;
   event: Outcome;
@@ -179,17 +176,11 @@ export const handler = createConsumer({
     // others, and a record takes one webhook timeout however many targets it has (its batch is
     // sized to that: secondsPerRecord in serverless.yml). Those delivered are not called again
     // when the record is retried for the rest (deliverOnce).
+    // (A record starts only with secondsPerRecord left: the consumer's timeLeft middleware.)
     const failed: Array<{ target: string; error: Error }> = [];
     const gone: string[] = [];
-    // Not enough time for a delivery: retry the record rather than be killed mid-way.
-    const timeLeft =
-      context.getRemainingTimeInMillis() >= config.WEBHOOK_TIMEOUT_MS + TIME_MARGIN_MS;
     await Promise.all(
       (await targets()).map(async (target) => {
-        if (!timeLeft) {
-          failed.push({ target: target.name, error: new Error('no time left in this invocation') });
-          return;
-        }
         try {
           const { status, gone: isGone } = await deliverOnce({ target, event });
           if (isGone) {
