@@ -97,7 +97,7 @@ describe('dead-letter operations (npm run dlq)', () => {
     }
   });
 
-  it('redrives by hand with the original body and attributes and no failure.*', async () => {
+  it('redrives by hand with the original body and attributes, no failure.*, counted as redriven once', async () => {
     const { queue, dlq, ids } = await deadLetterQueue(['HTTP_503', 'HTTP_503', undefined]);
     // The path --code and --max take on every endpoint; `manual` makes it run on all of them.
     const result = await redrive(sqsClient(), dlq.url, { manual: true });
@@ -106,7 +106,12 @@ describe('dead-letter operations (npm run dlq)', () => {
     const back = await receiveMessages(queue.url, { count: 3 });
     expect(back.map((m) => JSON.parse(m.Body ?? '{}').id).sort()).toEqual([...ids].sort());
     for (const message of back) {
-      expect(Object.keys(message.MessageAttributes ?? {}).sort()).toEqual(['source', 'type']);
+      expect(Object.keys(message.MessageAttributes ?? {}).sort()).toEqual([
+        'redrive.count',
+        'source',
+        'type',
+      ]);
+      expect(message.MessageAttributes?.['redrive.count']?.StringValue).toBe('1');
       expect(message.MessageAttributes?.type?.StringValue).toBe('calculation.requested');
     }
   });
