@@ -80,7 +80,8 @@ export const defaultChaosOptions: ChaosOptions = {
   faults: 0.2,
   crashRate: 0.02,
   hangRate: 0.001,
-  outageSeconds: 10,
+  // The chaos stage's shortRetry: 5 receives 1–2 s apart, each with the SDK's own retries: ~10 s.
+  outageSeconds: 15,
   concurrency: 16,
   stage: 'chaos',
   settleTimeoutMs: 20 * 60_000,

@@ -16,7 +16,7 @@ describe('conservation under faults (chaos tier)', () => {
       faults: 0.2,
       crashRate: 0.005,
       hangRate: 0.002,
-      outageSeconds: 8,
+      outageSeconds: 15, // longer than the chaos stage's shortRetry (5 receives, ~10 s)
       concurrency: 8,
       log: (line) => console.log(`[chaos] ${line}`),
     });
