@@ -294,11 +294,4 @@ describe('what keeps prod and the alerts safe (each guards a fix nothing else wo
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
     });
   });
-
-  it('alarms when the notifier finds no usable webhook-targets parameter', () => {
-    const [, alarm] = ofType('AWS::CloudWatch::Alarm').find(
-      ([, a]) => a.Properties.MetricName === 'WebhookTargetsUnavailable',
-    ) ?? [undefined, undefined];
-    expect(alarm?.Properties.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
-  });
 });

@@ -36,6 +36,7 @@ const EXAMPLE_YAML_ENTRIES = [
   ['resources', 'Resources', 'CalculationsTable'],
   ['resources', 'Resources', 'CalculatorApiRole'],
   ['resources', 'Resources', 'StorageApiRole'],
+  ['resources', 'Resources', 'WebhookTargetsUnavailableAlarm'], // the notifier's
   ['resources', 'Outputs', 'HttpApiId'], // no HTTP function, no HTTP API
   ['params', 'bare'], // the bench's floor, whose bare handlers are the example's (scripts/bench/example/bare)
 ];

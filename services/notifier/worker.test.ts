@@ -297,3 +297,18 @@ describe('notifier batch: records one after another, each within one webhook wai
     expect(chaos.webhookRetry.maxReceiveCount).toBe(prod.webhookRetry.maxReceiveCount);
   });
 });
+
+describe('the alarm on an unusable targets parameter', () => {
+  it('watches the metric the worker counts, and notifies the alerts topic', () => {
+    const { resources } = parse(
+      readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'),
+      { customTags: cloudFormationTags },
+    ) as { resources: { Resources: Record<string, { Properties: Record<string, unknown> }> } };
+    expect(resources.Resources.WebhookTargetsUnavailableAlarm?.Properties).toMatchObject({
+      MetricName: 'WebhookTargetsUnavailable',
+      Dimensions: [{ Name: 'service', Value: 'notifier' }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+});
