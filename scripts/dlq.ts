@@ -41,6 +41,7 @@ async function main(): Promise<number> {
     throw new UsageError(`This drops every message in the ${service} DLQ; add --yes.`);
   const max = wholeNumber('max', values.max);
   const rate = wholeNumber('rate', values.rate);
+  if (rate === 0) throw new UsageError('--rate is letters a second: 1 or more.');
   // Imported after the arguments are read: --help and a bad flag load no AWS SDK.
   const { sqsClient } = await import('../shared/aws/clients.ts');
   const { applyLocalAwsEnv } = await import('./emulator/local-env.ts');
@@ -87,7 +88,16 @@ async function main(): Promise<number> {
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: source, AttributeNames: ['QueueArn'] }),
   );
-  const pace = rate === undefined ? await consumerPace(Attributes?.QueueArn as string) : undefined;
+  // Reading the pace needs lambda:ListEventSourceMappings and GetFunctionConfiguration.
+  const pace =
+    rate === undefined
+      ? await consumerPace(Attributes?.QueueArn as string).catch((error: Error) => {
+          console.warn(
+            `could not read what ${name} can take (${error.name}): redriving unpaced; --rate n sets a pace`,
+          );
+          return undefined;
+        })
+      : undefined;
   const perSecond = rate ?? pace?.perSecond;
   if (perSecond)
     console.log(

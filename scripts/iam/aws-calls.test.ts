@@ -73,6 +73,31 @@ describe('callsOf: what IAM authorizes a request as', () => {
     );
   });
 
+  it('a query on an index, on the index, with only its partition key as dynamodb:LeadingKeys', () => {
+    const { calls } = read('dynamodb', 'DynamoDB_20120810.Query', {
+      TableName: 'orders',
+      IndexName: 'by-customer',
+      KeyConditionExpression: '#k = :k AND createdAt > :since',
+      ExpressionAttributeNames: { '#k': 'orderId' },
+      ExpressionAttributeValues: { ':k': { S: 'o-1' }, ':since': { S: '2026' } },
+    });
+    expect(calls).toEqual([
+      {
+        action: 'dynamodb:Query',
+        resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/orders/index/by-customer',
+        context: { 'dynamodb:LeadingKeys': ['o-1'] },
+      },
+    ]);
+  });
+
+  it('an item call on a table whose key schema is unknown is not judged (never passed without its keys)', () => {
+    const { calls } = read('dynamodb', 'DynamoDB_20120810.PutItem', {
+      TableName: 'unknown',
+      Item: { pk: { S: 'x' } },
+    });
+    expect(calls).toBeUndefined();
+  });
+
   it('a service it cannot read yields no calls, so the check names it instead of passing it', () => {
     expect(
       read('kinesis', 'Kinesis_20131202.PutRecord', { StreamName: 's' }).calls,

@@ -43,10 +43,28 @@ function parametersOf(headers: IncomingHttpHeaders, body: string): Json {
 const attributeText = (value: Json): string =>
   value && typeof value === 'object' ? String(Object.values(value)[0]) : String(value);
 
+/** A table whose key schema could not be read: its calls cannot be judged, so none is passed. */
+class UnknownKeySchema extends Error {}
+
+/** The partition key values a query's KeyConditionExpression asks for (`key = :value`). */
+function queriedKeys(input: Json, hashKey: string): Json[] {
+  const names: Record<string, string> = input.ExpressionAttributeNames ?? {};
+  const values: Record<string, Json> = input.ExpressionAttributeValues ?? {};
+  const found: Json[] = [];
+  for (const [, name, value] of String(input.KeyConditionExpression ?? '').matchAll(
+    /([#\w.]+)\s*=\s*(:\w+)/g,
+  )) {
+    if ((names[name as string] ?? name) === hashKey && value && value in values)
+      found.push({ [hashKey]: values[value] });
+  }
+  return found;
+}
+
 function dynamodbCalls(operation: string, input: Json, site: CallSite): AwsCall[] {
   const arn = (table: string) => `arn:aws:dynamodb:${site.region}:${site.accountId}:table/${table}`;
   const call = (action: string, table: string, keys: Json[]): AwsCall => {
     const hashKey = site.hashKeyOf(table);
+    if (!hashKey && keys.length) throw new UnknownKeySchema(table);
     const leading = hashKey
       ? keys.filter((k) => k?.[hashKey] !== undefined).map((k) => attributeText(k[hashKey]))
       : [];
@@ -82,12 +100,19 @@ function dynamodbCalls(operation: string, input: Json, site: CallSite): AwsCall[
       return Object.entries(input.RequestItems ?? {}).map(([table, read]) =>
         call(operation, table, (read as Json).Keys ?? []),
       );
-    case 'Query': {
-      // The partition key a query asks for is in its key condition's values; IAM sees it too.
-      const values = Object.values(input.ExpressionAttributeValues ?? {});
-      const hashKey = site.hashKeyOf(input.TableName);
+    case 'Query':
+    case 'Scan': {
+      // An index is its own resource; a query's partition key is in its key condition.
+      const hashKey = operation === 'Query' ? site.hashKeyOf(input.TableName) : undefined;
+      if (operation === 'Query' && !hashKey) throw new UnknownKeySchema(input.TableName);
+      const table = arn(input.TableName);
+      const keys = hashKey ? queriedKeys(input, hashKey).map((k) => attributeText(k[hashKey])) : [];
       return [
-        call(operation, input.TableName, hashKey ? values.map((v) => ({ [hashKey]: v })) : []),
+        {
+          action: `dynamodb:${operation}`,
+          resource: input.IndexName ? `${table}/index/${input.IndexName}` : table,
+          context: keys.length ? { 'dynamodb:LeadingKeys': [...new Set(keys)] } : {},
+        },
       ];
     }
     default:
@@ -144,13 +169,19 @@ export function callsOf(
   } catch {
     return { service, operation, calls: undefined };
   }
-  const readers: Record<string, (op: string, input: Json, site: CallSite) => AwsCall[]> = {
-    dynamodb: dynamodbCalls,
-    sqs: sqsCalls,
-    sns: snsCalls,
-    ssm: ssmCalls,
-  };
-  const reader = readers[service];
-  const calls = reader?.(operation, input, site);
+  let calls: AwsCall[] | undefined;
+  try {
+    calls = readers[service]?.(operation, input, site);
+  } catch (error) {
+    if (error instanceof UnknownKeySchema) return { service, operation, calls: undefined };
+    throw error;
+  }
   return { service, operation, calls: calls?.length ? calls : undefined };
 }
+
+const readers: Record<string, (op: string, input: Json, site: CallSite) => AwsCall[]> = {
+  dynamodb: dynamodbCalls,
+  sqs: sqsCalls,
+  sns: snsCalls,
+  ssm: ssmCalls,
+};

@@ -64,6 +64,7 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
     .Account as string;
   const dynamodb = new DynamoDBClient(clientConfig);
   const tableKeys = new Map<string, Promise<string | undefined>>();
+  /** A table's partition key; a failed read is not kept, the next call asks again. */
   const hashKeyOf = (table: string) => {
     if (!tableKeys.has(table))
       tableKeys.set(
@@ -71,7 +72,10 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
         dynamodb
           .send(new DescribeTableCommand({ TableName: table }))
           .then((t) => t.Table?.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName)
-          .catch(() => undefined),
+          .catch(() => {
+            tableKeys.delete(table);
+            return undefined;
+          }),
       );
     return tableKeys.get(table) as Promise<string | undefined>;
   };
@@ -113,7 +117,7 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
       typeof target === 'string' && target.startsWith('DynamoDB')
         ? [
             ...body.matchAll(
-              /"TableName"\s*:\s*"([^"]+)"|"([^"]+)"\s*:\s*\[\s*\{\s*"(?:Put|Delete)Request"/g,
+              /"TableName"\s*:\s*"([^"]+)"|"([^"]+)"\s*:\s*(?:\[\s*\{\s*"(?:Put|Delete)Request"|\{\s*"Keys")/g,
             ),
           ]
         : [];
@@ -181,6 +185,9 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
   async function check(given: FunctionRole[] = []): Promise<IamReport> {
     await Promise.all(pending);
     for (const role of given) roles.set(role.name, role);
+    // A function first seen just after a read of the roles: read them once more.
+    if (loadRoles && [...observed.keys()].some((name) => !roleNamed(name, roles)))
+      for (const role of await loadRoles(target, accountId)) roles.set(role.name, role);
     const report: IamReport = { checked: {}, actions: {}, denied: [...unjudged] };
     for (const [name, calls] of observed) {
       const fn = roleNamed(name, roles);

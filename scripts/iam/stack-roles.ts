@@ -27,10 +27,12 @@ export async function deployedFunctionRoles(
   do {
     const page = await cloudformation.send(new ListStacksCommand({ NextToken }));
     for (const stack of page.StackSummaries ?? []) {
-      if (stack.StackStatus === 'DELETE_COMPLETE') continue;
-      const { TemplateBody } = await cloudformation.send(
-        new GetTemplateCommand({ StackName: stack.StackName, TemplateStage: 'Original' }),
-      );
+      if (stack.StackStatus?.startsWith('DELETE')) continue;
+      // A stack another test is removing right now: its functions call nothing any more.
+      const TemplateBody = await cloudformation
+        .send(new GetTemplateCommand({ StackName: stack.StackName, TemplateStage: 'Original' }))
+        .then((t) => t.TemplateBody)
+        .catch(() => undefined);
       if (!TemplateBody) continue;
       const template = JSON.parse(TemplateBody) as Template;
       roles.push(...functionRoles(template, resolvedNames(template, { region, accountId })));

@@ -30,7 +30,7 @@ export interface RetrySchedule {
   baseDelaySeconds: number;
   /** No single delay is longer (SQS caps a visibility timeout at 12 h). */
   maxDelaySeconds: number;
-  /** The queue's redrive maxReceiveCount; the last receive dead-letters with a reason. */
+  /** The worker's last receive, which dead-letters with a reason; its queue allows one more. */
   maxReceiveCount: number;
 }
 
@@ -305,7 +305,8 @@ const retrySchema = {
   properties: {
     baseDelaySeconds: { type: 'integer', minimum: 0, maximum: 43_200 },
     maxDelaySeconds: { type: 'integer', minimum: 0, maximum: 43_200 },
-    maxReceiveCount: { type: 'integer', minimum: 1, maximum: 1000 },
+    // SQS's most is 1000, and the queue gets one receive more than the worker's schedule.
+    maxReceiveCount: { type: 'integer', minimum: 1, maximum: 999 },
   },
   required: ['baseDelaySeconds', 'maxDelaySeconds', 'maxReceiveCount'],
   additionalProperties: false,

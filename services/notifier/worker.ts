@@ -53,7 +53,7 @@ const missing = () =>
  * notifies nobody holds `[]`.
  */
 async function targets(): Promise<WebhookTarget[]> {
-  // Transient, not "no targets": an operator's slip a day of retries can outlast, then a DLQ reason.
+  // Transient, not "no targets": an operator's slip the webhook schedule (~12 h) can outlast, then a DLQ reason.
   if (Date.now() < missingUntil) unavailable(missing());
   let text: string;
   try {

@@ -108,7 +108,10 @@ function consumersOf(template: Template, by: ReturnType<typeof resolvedNames>): 
         environment: resolve(fn.Properties.Environment?.Variables ?? {}, by),
         queue: { url: by.refs[queueId] as string, arn: String(by.attributes[queueId]?.Arn) },
         types: filtered.filter((t) => eventTypes().includes(t as EventType)) as EventType[],
-        maxReceiveCount: Number(redrive?.maxReceiveCount ?? 1),
+        // The worker's last scheduled receive (its queue allows one more: the safety net).
+        maxReceiveCount: Number(
+          fn.Properties.Environment?.Variables?.MAX_RECEIVE_COUNT ?? redrive?.maxReceiveCount ?? 1,
+        ),
       };
     });
 }
@@ -195,7 +198,7 @@ async function deliver(
 
 describe('every call a consumer makes is allowed by its role (IAM observed)', () => {
   it('walks each consumer through delivery, duplicate, retry, last receive and poison', async () => {
-    expect(consumers.length).toBeGreaterThan(0);
+    // A fork without consumers yet (after remove:examples) has nothing to observe here.
     for (const consumer of consumers) {
       const handler = await loadHandler(consumer);
       const events = consumer.types.flatMap((type) =>
@@ -217,6 +220,7 @@ describe('every call a consumer makes is allowed by its role (IAM observed)', ()
       try {
         await deliver(consumer, handler, fresh());
         await deliver(consumer, handler, fresh(), consumer.maxReceiveCount); // … then dead-lettered
+        await deliver(consumer, handler, fresh(), consumer.maxReceiveCount + 1); // its invocation died
       } finally {
         observer.outage([]);
       }
@@ -232,8 +236,9 @@ describe('every call a consumer makes is allowed by its role (IAM observed)', ()
     }
     // The mechanism's own paths were walked: the retry backoff and the dead-lettering (a
     // consumer that calls no dependency cannot fail transiently, so not each of them).
-    expect(Object.values(report.actions).flat()).toEqual(
-      expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:SendMessage']),
-    );
+    if (consumers.length)
+      expect(Object.values(report.actions).flat()).toEqual(
+        expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:SendMessage']),
+      );
   });
 });
