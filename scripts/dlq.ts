@@ -46,9 +46,8 @@ async function main(): Promise<number> {
   const { sqsClient } = await import('../shared/aws/clients.ts');
   const { applyLocalAwsEnv } = await import('./emulator/local-env.ts');
   const { stackOutputs } = await import('./local/stack.ts');
-  const { countMessages, groupByCode, purge, readDeadLetters, redrive } = await import(
-    './operations/dead-letters.ts'
-  );
+  const { countMessages, groupByCode, purge, readDeadLetters, redrive, sourceQueueOf } =
+    await import('./operations/dead-letters.ts');
   if (values.stage === 'local') applyLocalAwsEnv();
   const stack = await stackOutputs(values.stage);
   const services = Object.keys(stack.deadLetterQueues);
@@ -82,7 +81,6 @@ async function main(): Promise<number> {
     return 0;
   }
   const { consumerPace } = await import('./operations/consumer-pace.ts');
-  const { sourceQueueOf } = await import('./operations/dead-letters.ts');
   const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
   const source = await sourceQueueOf(sqs, dlqOf(name));
   const { Attributes } = await sqs.send(

@@ -146,10 +146,12 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
    * One after another, those go first: nothing in the batch can use up the invocation's time
    * before they are dead-lettered with their reason (concurrent records all start at once).
    */
-  const inOrder = (records: SQSRecord[]) =>
-    concurrent
-      ? records
-      : [...records.filter(needsNoWork), ...records.filter((r) => !needsNoWork(r))];
+  const inOrder = (records: SQSRecord[]) => {
+    if (concurrent) return records;
+    const [first, rest]: [SQSRecord[], SQSRecord[]] = [[], []];
+    for (const record of records) (needsNoWork(record) ? first : rest).push(record);
+    return [...first, ...rest];
+  };
 
   const processor = new BatchProcessor(BatchEventType.SQS);
   const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
