@@ -70,14 +70,35 @@ describe('redrive', () => {
     sqs.on(SendMessageCommand).resolves({});
     sqs.on(DeleteMessageCommand).resolves({});
     sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
-    const interrupted = await redrive(new SQSClient({}), DLQ, { code: 'HTTP_503' }).catch(
-      (error: unknown) => error,
-    );
+    const interrupted = await redrive(new SQSClient({}), DLQ, {
+      code: 'HTTP_503',
+      sleep: async () => {},
+    }).catch((error: unknown) => error);
     expect(interrupted).toBeInstanceOf(RedriveInterrupted);
     expect((interrupted as RedriveInterrupted).moved).toBe(2);
     expect((interrupted as Error).message).toBe(
       'The redrive stopped after moving 2 message(s): ServiceUnavailable. Run it again for the rest.',
     );
+  });
+
+  it('by hand, reaches the letters behind hundreds it skips, through a receive that fails every third call', async () => {
+    const dlq = fakeQueue([
+      ...Array.from({ length: 300 }, (_, n) => `poison-${n}`),
+      ...Array.from({ length: 7 }, (_, n) => `movable-${n}`),
+    ]);
+    const result = await redrive(new SQSClient({}), DLQ, {
+      filter: (l) => l.body.startsWith('movable'),
+      // Three receives' time: without its lease renewed, a skipped letter would be back at the
+      // head long before the 300 are passed.
+      hideSeconds: 3,
+      sleep: async () => {},
+      now: dlq.now,
+    });
+    expect(result).toEqual({ method: 'receive-send-delete', moved: 7, left: 300 });
+    expect(dlq.sent.sort()).toEqual(Array.from({ length: 7 }, (_, n) => `movable-${n}`).sort());
+    expect(dlq.bodies()).toHaveLength(300);
+    expect(dlq.bodies().every((b) => b.startsWith('poison'))).toBe(true);
+    expect(dlq.failedReceives).toBeGreaterThan(0);
   });
 
   it('asks the move task for the pace it is given (1–500 a second)', async () => {
@@ -130,6 +151,66 @@ describe('redrive', () => {
     expect(sqs.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
   });
 });
+
+/**
+ * A DLQ as MiniStack keeps one: visible letters handed out oldest first, each hidden for the
+ * VisibilityTimeout it is given, on a clock that moves a second a receive; every third receive
+ * fails.
+ */
+function fakeQueue(bodies: string[]) {
+  let receives = 0;
+  let clock = 0;
+  const letters = bodies.map((body, n) => ({ id: `m${n}`, body, hiddenUntil: 0, handle: '' }));
+  const queue = {
+    sent: [] as string[],
+    failedReceives: 0,
+    bodies: () => letters.map((l) => l.body),
+    now: () => clock,
+  };
+  sqs.on(ReceiveMessageCommand).callsFake(async (input: { VisibilityTimeout?: number }) => {
+    receives++;
+    clock += 1000;
+    if (receives % 3 === 0) {
+      queue.failedReceives++;
+      throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' });
+    }
+    const visible = letters.filter((l) => l.hiddenUntil <= clock).slice(0, 10);
+    for (const l of visible) {
+      l.hiddenUntil = clock + (input.VisibilityTimeout ?? 30) * 1000;
+      l.handle = `${l.id}@${receives}`;
+    }
+    return {
+      Messages: visible.map((l) => ({ MessageId: l.id, ReceiptHandle: l.handle, Body: l.body })),
+    };
+  });
+  sqs.on(SendMessageCommand).callsFake(async (input: { MessageBody: string }) => {
+    queue.sent.push(input.MessageBody);
+    return {};
+  });
+  sqs.on(DeleteMessageCommand).callsFake(async (input: { ReceiptHandle: string }) => {
+    const at = letters.findIndex((l) => l.handle === input.ReceiptHandle);
+    if (at < 0) throw new Error('ReceiptHandleIsInvalid');
+    letters.splice(at, 1);
+    return {};
+  });
+  sqs
+    .on(ChangeMessageVisibilityBatchCommand)
+    .callsFake(
+      async (input: {
+        Entries: Array<{ Id: string; ReceiptHandle: string; VisibilityTimeout: number }>;
+      }) => {
+        const Successful = [];
+        for (const e of input.Entries)
+          for (const l of letters)
+            if (l.handle === e.ReceiptHandle) {
+              l.hiddenUntil = clock + e.VisibilityTimeout * 1000;
+              Successful.push({ Id: e.Id });
+            }
+        return { Successful };
+      },
+    );
+  return queue;
+}
 
 describe('sourceQueueOf', () => {
   it('without ListDeadLetterSourceQueues, finds the queue beside the DLQ without listing every queue', async () => {

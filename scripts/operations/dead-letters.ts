@@ -275,8 +275,9 @@ export interface RedriveOptions {
   perSecond?: number;
   /** Called with the count moved so far, every few seconds of a long redrive. */
   onProgress?: (moved: number) => void;
-  /** For tests: the clock and the pause. */
+  /** For tests: the pause and the clock. */
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 /** A redrive that failed part-way (a receive the endpoint refused): says how far it got. */
@@ -374,6 +375,9 @@ async function moveTask(
 
 const PROGRESS_MS = 5_000;
 
+/** Receives in a row that may fail before a by-hand redrive gives up (and says how far it got). */
+const RECEIVE_TRIES = 5;
+
 async function moveByHand(
   sqs: SQSClient,
   dlqUrl: string,
@@ -386,33 +390,81 @@ async function moveByHand(
     perSecond,
     onProgress,
     sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
+    now = Date.now,
   }: RedriveOptions,
 ): Promise<RedriveResult> {
-  const started = Date.now();
+  const started = now();
   let said = started;
   let moved = 0;
   let notDeleted = 0;
-  const skipped: DeadLetter[] = [];
+  // Letters left in the DLQ, by message id, with their newest receipt handle and when their hide
+  // was last set. A long (paced) redrive would outlive that hide, and they would come back first
+  // (MiniStack hands letters out oldest first), ahead of the letters it is there to move, so
+  // their hide is renewed at half its length while the redrive runs, like a lease: should the
+  // process die, they are visible again within hideSeconds. A renewal that fails lets a letter
+  // come back; it is skipped again. Once every skipped letter has come back with nothing new in
+  // between, the redrive has been all the way round: nothing is left to move.
+  const skipped = new Map<string, DeadLetter>();
+  const hiddenAt = new Map<string, number>();
+  const backSinceNew = new Set<string>();
+  const keepHidden = async () => {
+    const due = [...skipped.values()].filter(
+      (l) => now() - (hiddenAt.get(l.messageId) ?? 0) >= (hideSeconds * 1000) / 2,
+    );
+    for (let i = 0; i < due.length; i += 10) {
+      const batch = due.slice(i, i + 10);
+      const { Successful = [] } = await sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: dlqUrl,
+            Entries: batch.map((l, j) => ({
+              Id: String(j),
+              ReceiptHandle: l.receiptHandle,
+              VisibilityTimeout: hideSeconds,
+            })),
+          }),
+        )
+        .catch(() => ({ Successful: [] }));
+      for (const { Id } of Successful) hiddenAt.set(batch[Number(Id)]?.messageId ?? '', now());
+    }
+  };
+  let failedReceives = 0;
   try {
     while (moved < max) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: dlqUrl,
-          MaxNumberOfMessages: Math.min(10, max - moved),
-          VisibilityTimeout: hideSeconds,
-          WaitTimeSeconds: 0,
-          MessageAttributeNames: ['All'],
-          MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
-        }),
-      );
+      if (hideSeconds > 0) await keepHidden();
+      let Messages: Message[];
+      try {
+        ({ Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: dlqUrl,
+            MaxNumberOfMessages: Math.min(10, max - moved),
+            VisibilityTimeout: hideSeconds,
+            WaitTimeSeconds: 0,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+          }),
+        ));
+        failedReceives = 0;
+      } catch (error) {
+        // A receive moves nothing, so asking again is safe; giving up at the first failure
+        // would leave whatever lies behind the skipped letters unreached on a flaky endpoint.
+        if (++failedReceives >= RECEIVE_TRIES) throw error;
+        await sleep(200 * failedReceives);
+        continue;
+      }
       if (Messages.length === 0) break;
-      for (const letter of Messages.map(describe)) {
+      const letters = Messages.map(describe);
+      const anyNew = letters.some((l) => !skipped.has(l.messageId));
+      const movedBefore = moved;
+      for (const letter of letters) {
         if ((code !== undefined && letter.code !== code) || !filter(letter) || moved >= max) {
-          skipped.push(letter);
+          skipped.set(letter.messageId, letter);
+          hiddenAt.set(letter.messageId, now());
           continue;
         }
+        skipped.delete(letter.messageId); // skipped before on a failed send: its new handle
         // The pace: letter n leaves no sooner than n / perSecond seconds after the start.
-        if (perSecond) await sleep(Math.max(0, started + (moved / perSecond) * 1000 - Date.now()));
+        if (perSecond) await sleep(Math.max(0, started + (moved / perSecond) * 1000 - now()));
         try {
           await sqs.send(
             new SendMessageCommand({
@@ -425,13 +477,14 @@ async function moveByHand(
             }),
           );
         } catch {
-          skipped.push(letter); // not sent, so not deleted: it stays in the DLQ
+          skipped.set(letter.messageId, letter); // not sent, so not deleted: it stays in the DLQ
+          hiddenAt.set(letter.messageId, now());
           continue;
         }
         moved++;
-        if (onProgress && Date.now() - said >= PROGRESS_MS) {
+        if (onProgress && now() - said >= PROGRESS_MS) {
           onProgress(moved);
-          said = Date.now();
+          said = now();
         }
         try {
           await sqs.send(
@@ -443,13 +496,16 @@ async function moveByHand(
           notDeleted++;
         }
       }
+      if (anyNew || moved > movedBefore) backSinceNew.clear();
+      else for (const l of letters) backSinceNew.add(l.messageId);
+      if (backSinceNew.size > 0 && backSinceNew.size >= skipped.size) break;
     }
   } catch (error) {
     throw new RedriveInterrupted(moved, error);
   } finally {
-    await reveal(sqs, dlqUrl, skipped);
+    await reveal(sqs, dlqUrl, [...skipped.values()]);
   }
-  return { method: 'receive-send-delete', moved, left: skipped.length + notDeleted };
+  return { method: 'receive-send-delete', moved, left: skipped.size + notDeleted };
 }
 
 /** Drop every message of a DLQ. */
