@@ -11,8 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, runMain } from './cli.ts';
 import { ensurePythonPackages } from './python-venv.ts';
+import { pinsOf } from './tool-pins.ts';
 
-export const IAC_TOOLS = ['cfn-lint==1.58.0', 'checkov==3.3.30'] as const;
+export const IAC_TOOLS = pinsOf('iac.txt');
 // dev and prod as they are, and prod with every opt-in switched on (tracing, a JWT authorizer):
 // what a stage param adds must pass the same checks.
 const VARIANTS = [

@@ -8,8 +8,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, runMain } from './cli.ts';
+import { goToolVersion } from './tool-pins.ts';
 
-export const ACTIONLINT_VERSION = 'v1.7.12';
+export const ACTIONLINT_VERSION = goToolVersion('github.com/rhysd/actionlint');
 
 const cli = {
   usage: `usage: npm run lint:workflows

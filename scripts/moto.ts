@@ -11,8 +11,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseCli, runMain } from './cli.ts';
 import { ensurePythonPackages } from './python-venv.ts';
+import { pinsOf } from './tool-pins.ts';
 
-export const MOTO = 'moto[server]==5.2.5';
+export const MOTO = pinsOf('moto.txt')[0] ?? 'moto[server]';
 
 const cli = {
   usage: `usage: npm run test:integration:moto -- [filter…] [-- vitest option…]

@@ -12,10 +12,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ensurePythonPackages, PythonMissingError } from '../python-venv.ts';
+import { pinsOf } from '../tool-pins.ts';
 import { LOCAL_AWS_ENV, LOCAL_ENDPOINT } from './local-env.ts';
 
-/** Pinned: MiniStack moves fast and its behaviour is part of what the tests assert. */
-export const MINISTACK_VERSION = '1.5.33';
+/** Pinned in scripts/requirements/ministack.txt: its behaviour is part of what the tests assert. */
+const MINISTACK_PINS = pinsOf('ministack.txt');
+export const MINISTACK_VERSION = MINISTACK_PINS[0]?.split('==')[1] ?? '?';
 const COMPOSE_LOCALSTACK = 'localstack';
 const COMPOSE_MINISTACK = 'ministack';
 
@@ -117,10 +119,7 @@ function dockerEngineAnswers(): boolean {
 
 function installMiniStack(log: (line: string) => void): string {
   try {
-    return path.join(
-      ensurePythonPackages(venvDir, [`ministack==${MINISTACK_VERSION}`], log),
-      'ministack',
-    );
+    return path.join(ensurePythonPackages(venvDir, MINISTACK_PINS, log), 'ministack');
   } catch (error) {
     if (!(error instanceof PythonMissingError)) throw error;
     throw new EmulatorError(

@@ -14,8 +14,8 @@ export interface ParseCloudEventOptions {
 
 /**
  * The SNS notification envelope a queue receives when its subscription has no raw delivery.
- * (Powertools' SnsSqsNotificationSchema says the same, but importing it bundles all of zod's
- * locales: +370 KB in every function, see the README.)
+ * (Powertools' SnsSqsNotificationSchema says the same, but it imports zod as a whole and so
+ * bundles its locales into every function: docs/deploying.md#what-the-template-sets.)
  */
 const SnsNotification = z.object({
   Type: z.literal('Notification'),
