@@ -1,11 +1,13 @@
 // The README and docs/ stay true to the repository: every `npm run <script>` they mention exists in
-// package.json, and every relative link (and #anchor into a markdown heading) resolves. Nothing
+// package.json, every relative link (and #anchor into a markdown heading) resolves, so does every
+// document a comment names, and the CI steps the docs list are the ones .ci/run runs. Nothing
 // here names a page, a script or a service, so it holds in any fork — including one where
 // `npm run remove:examples` has taken the example pages and the example-marked blocks out.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ciStepsOutOfStep, codeReferences } from './scripts/docs/references.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -94,6 +96,18 @@ describe('README.md and docs/', () => {
         return reason ? [`(${target}): ${reason}`] : [];
       });
     expect(broken, `${page} has broken links`).toEqual([]);
+  });
+
+  it('every docs/….md or README.md a comment or configuration names resolves, anchor included', () => {
+    const broken = codeReferences(root).flatMap(({ from, line, target }) => {
+      const reason = brokenLink('README.md', target); // root-relative, as written in code
+      return reason ? [`${from}:${line} (${target}): ${reason}`] : [];
+    });
+    expect(broken, 'comments pointing to documents or sections that do not exist').toEqual([]);
+  });
+
+  it('docs/deploying.md and the workflow list the CI steps .ci/run runs, no more, no fewer', () => {
+    expect(ciStepsOutOfStep(root)).toEqual([]);
   });
 
   it('example-marked blocks are balanced, each marker on its own line', () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { brokenReferences, ciStepsOutOfStep } from './references.ts';
+import { ciStepsOutOfStep, codeReferences } from './references.ts';
 
 // A throw-away repository per test, with names no fork uses.
 let root: string;
@@ -12,29 +12,23 @@ const write = (file: string, text: string) => {
 };
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-describe('brokenReferences', () => {
-  it('names a link to a missing file or heading, and a comment pointing to a missing section', () => {
-    root = mkdtempSync(path.join(tmpdir(), 'lint-docs-'));
-    write(
-      'docs/zqx-guide.md',
-      '# Zqx guide\n\n## Retries `and` backoff\n\nSee [setup](zqx-setup.md) and [it](#retries-and-backoff).\n```\n[not a link](nowhere.md)\n```\n',
-    );
-    write(
-      'README.md',
-      '# Title\n\n[guide](docs/zqx-guide.md#retries) · [web](https://example.com)\n',
-    );
-    write('shared/zqx.ts', '// see docs/zqx-guide.md#retries-and-backoff and docs/zqx-gone.md\n');
-    expect(brokenReferences(root)).toEqual([
-      'README.md:3 points to docs/zqx-guide.md#retries, and docs/zqx-guide.md has no heading with that anchor',
-      'docs/zqx-guide.md:5 points to zqx-setup.md, and zqx-setup.md does not exist',
-      'shared/zqx.ts:1 points to docs/zqx-gone.md, and docs/zqx-gone.md does not exist',
+describe('codeReferences', () => {
+  it('finds the documents code and configuration name, with their anchors, and skips tests', () => {
+    root = mkdtempSync(path.join(tmpdir(), 'docs-refs-'));
+    write('shared/zqx.ts', '// see docs/zqx-guide.md#retries-and-backoff,\n// and README.md.\n');
+    write('zqx.yml', 'a: 1 # docs/zqx-gone.md\n');
+    write('shared/zqx.test.ts', "const fixture = 'docs/zqx-fixture.md';\n");
+    expect(codeReferences(root).sort((a, b) => a.from.localeCompare(b.from))).toEqual([
+      { from: 'shared/zqx.ts', line: 1, target: 'docs/zqx-guide.md#retries-and-backoff' },
+      { from: 'shared/zqx.ts', line: 2, target: 'README.md' },
+      { from: 'zqx.yml', line: 1, target: 'docs/zqx-gone.md' },
     ]);
   });
 });
 
 describe('ciStepsOutOfStep', () => {
   it('names a step the docs or the workflow list that .ci/run does not run, and the other way round', () => {
-    root = mkdtempSync(path.join(tmpdir(), 'lint-docs-'));
+    root = mkdtempSync(path.join(tmpdir(), 'docs-refs-'));
     write(
       '.ci/run',
       '#!/bin/sh\nstep npm ci\n# npm run old\nstep npm run lint:zqx\nstep npm test\n',

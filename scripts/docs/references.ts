@@ -1,15 +1,9 @@
-// What `npm run lint:docs` checks: the documents and comments stay true where no test reads them.
-//  - Every relative link of a Markdown file, and every `docs/….md` / `README.md` a comment or
-//    document names, points to a file that exists and, with `#anchor`, to a heading it has
-//    (GitHub's anchors, github-slugger).
-//  - The CI steps listed in docs/deploying.md and run by .github/workflows/ci.yml are the ones
-//    .ci/run runs, neither more nor fewer.
+// What keeps the docs true where no other test reads them (docs.test.ts runs these):
+//  - the `docs/….md` and `README.md` a comment names (in code, serverless.yml, the workflows),
+//    which docs.test.ts then resolves like a Markdown link, anchor included;
+//  - the CI steps docs/deploying.md and .github/workflows/ci.yml list, against what .ci/run runs.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import GithubSlugger from 'github-slugger';
-
-/** One sentence per broken reference or CI step out of step, naming the file and line. */
-export type Finding = string;
 
 const SKIPPED_DIRS = new Set([
   'node_modules',
@@ -21,111 +15,67 @@ const SKIPPED_DIRS = new Set([
 ]);
 const CODE_FILE = /\.(ts|ya?ml|json|sh)$|^run$/;
 
-function walk(root: string, dir = root, found: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    if (SKIPPED_DIRS.has(name) || name.startsWith('.esbuild') || name === 'package-lock.json')
-      continue;
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) walk(root, full, found);
-    else found.push(path.relative(root, full));
+function codeFiles(root: string, dir = '', found: string[] = []): string[] {
+  for (const name of readdirSync(path.join(root, dir))) {
+    if (SKIPPED_DIRS.has(name) || name.startsWith('.esbuild')) continue;
+    const relative = path.join(dir, name);
+    if (statSync(path.join(root, relative)).isDirectory()) codeFiles(root, relative, found);
+    // A test's strings are its fixtures; the lock file names no document.
+    else if (CODE_FILE.test(name) && !name.endsWith('.test.ts') && name !== 'package-lock.json')
+      found.push(relative);
   }
   return found;
 }
 
-/** The lines of a Markdown text outside fenced code blocks, with their numbers. */
-function prose(text: string): Array<[number, string]> {
-  const lines: Array<[number, string]> = [];
-  let fenced = false;
-  text.split('\n').forEach((line, i) => {
-    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
-    else if (!fenced) lines.push([i + 1, line]);
-  });
-  return lines;
+export interface CodeReference {
+  from: string;
+  line: number;
+  /** Relative to the repository's root, e.g. `docs/consumers.md#batches-and-time`. */
+  target: string;
 }
 
-const anchorsCache = new Map<string, Set<string>>();
-/** The anchors GitHub gives a Markdown file's headings. */
-function anchorsOf(file: string): Set<string> {
-  const known = anchorsCache.get(file);
-  if (known) return known;
-  const slugger = new GithubSlugger();
-  const anchors = new Set<string>();
-  for (const [, line] of prose(readFileSync(file, 'utf8'))) {
-    const heading = line.match(/^#{1,6}\s+(.+?)\s*#*\s*$/)?.[1];
-    if (heading) anchors.add(slugger.slug(heading.replace(/`|\*\*|\[([^\]]*)\]\([^)]*\)/g, '$1')));
-  }
-  anchorsCache.set(file, anchors);
-  return anchors;
-}
-
-function checkTarget(root: string, from: string, line: number, target: string, base: string) {
-  const [file = '', anchor] = target.split('#');
-  const resolved = file ? path.resolve(base, decodeURIComponent(file)) : path.join(root, from);
-  const where = `${from}:${line}`;
-  if (!existsSync(resolved)) return `${where} points to ${target}, and ${file} does not exist`;
-  if (anchor === undefined || !resolved.endsWith('.md')) return undefined;
-  if (!anchorsOf(resolved).has(anchor))
-    return `${where} points to ${target}, and ${path.relative(root, resolved)} has no heading with that anchor`;
-  return undefined;
-}
-
-/** Broken links and references in the repository at `root`. */
-export function brokenReferences(root: string): Finding[] {
-  anchorsCache.clear();
-  const findings: Finding[] = [];
-  for (const file of walk(root)) {
-    const full = path.join(root, file);
-    if (file.endsWith('.md')) {
-      for (const [n, line] of prose(readFileSync(full, 'utf8'))) {
-        for (const [, target = ''] of line.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
-          if (/^[a-z][\w+.-]*:/i.test(target)) continue; // https:, mailto: …
-          const found = checkTarget(root, file, n, target, path.dirname(full));
-          if (found) findings.push(found);
-        }
-      }
-    } else if (CODE_FILE.test(path.basename(file)) && !file.endsWith('.test.ts')) {
-      readFileSync(full, 'utf8')
-        .split('\n')
-        .forEach((line, i) => {
-          for (const [target = ''] of line.matchAll(
-            /\b(?:docs\/[\w-]+\.md|README\.md)(?:#[\w-]+)?/g,
-          )) {
-            const found = checkTarget(root, file, i + 1, target, root);
-            if (found) findings.push(found);
-          }
-        });
-    }
-  }
-  return findings;
+/** Every `docs/….md` or `README.md` (with its #anchor) a code file of the repository names. */
+export function codeReferences(root: string): CodeReference[] {
+  const found: CodeReference[] = [];
+  for (const from of codeFiles(root))
+    readFileSync(path.join(root, from), 'utf8')
+      .split('\n')
+      .forEach((text, i) => {
+        for (const [target] of text.matchAll(/\b(?:docs\/[\w-]+\.md|README\.md)(?:#[\w-]+)?/g))
+          found.push({ from, line: i + 1, target });
+      });
+  return found;
 }
 
 const COMMAND = /\bnpm (?:ci|test|run [\w:-]+)/g;
 const commands = (lines: string[]) =>
   lines.flatMap((line) => [...line.replace(/#.*/, '').matchAll(COMMAND)].map(([c]) => c));
+const read = (root: string, file: string) =>
+  existsSync(path.join(root, file)) ? readFileSync(path.join(root, file), 'utf8') : '';
 
 /** The commands `.ci/run` runs (comments skipped). */
 export function ciRunSteps(root: string): string[] {
-  return commands(readFileSync(path.join(root, '.ci/run'), 'utf8').split('\n'));
+  return commands(read(root, '.ci/run').split('\n'));
 }
 
 /** The commands of the ```sh block under docs/deploying.md's `## CI` heading. */
 export function documentedSteps(root: string): string[] {
-  const text = readFileSync(path.join(root, 'docs/deploying.md'), 'utf8');
-  const section = text.split(/^## /m).find((s) => s.startsWith('CI\n')) ?? '';
-  const block = section.match(/```sh\n([\s\S]*?)```/)?.[1] ?? '';
-  return commands(block.split('\n'));
+  const section = read(root, 'docs/deploying.md')
+    .split(/^## /m)
+    .find((s) => s.startsWith('CI\n'));
+  return commands((section?.match(/```sh\n([\s\S]*?)```/)?.[1] ?? '').split('\n'));
 }
 
 /** The commands of every `run:` step of .github/workflows/ci.yml. */
 export function workflowSteps(root: string): string[] {
-  const text = readFileSync(path.join(root, '.github/workflows/ci.yml'), 'utf8');
-  return commands(text.split('\n').filter((line) => /^\s*-?\s*run:/.test(line)));
+  const lines = read(root, '.github/workflows/ci.yml').split('\n');
+  return commands(lines.filter((line) => /^\s*-?\s*run:/.test(line)));
 }
 
-/** Where docs/deploying.md or the workflow list other CI steps than .ci/run runs. */
-export function ciStepsOutOfStep(root: string): Finding[] {
+/** One sentence per CI step docs/deploying.md or the workflow lists and .ci/run does not run, or the other way round. */
+export function ciStepsOutOfStep(root: string): string[] {
   const run = new Set(ciRunSteps(root));
-  const findings: Finding[] = [];
+  const findings: string[] = [];
   for (const [name, listed] of [
     ['docs/deploying.md (## CI)', documentedSteps(root)],
     ['.github/workflows/ci.yml', workflowSteps(root)],
