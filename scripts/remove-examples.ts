@@ -65,11 +65,14 @@ export function removeExamples(root: string): string[] {
   edit('serverless.yml', (text) => EXAMPLE_YAML_ENTRIES.reduce(removeEntry, text));
   edit('events/topology.json', (text) => {
     const topology = JSON.parse(text);
+    // Rewritten only when an example is there: a fork's own services stay as Biome formatted them.
+    if (!EXAMPLE_SERVICES.some((name) => name in topology.services)) return text;
     for (const name of EXAMPLE_SERVICES) delete topology.services[name];
     return `${JSON.stringify(topology, null, 2)}\n`;
   });
   edit('package.json', (text) => {
     const pkg = JSON.parse(text);
+    if (!('demo' in pkg.scripts)) return text;
     delete pkg.scripts.demo;
     return `${JSON.stringify(pkg, null, 2)}\n`;
   });
