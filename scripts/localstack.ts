@@ -19,7 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { parseCli, runMain, UsageError } from './cli.ts';
 import { findPython } from './python-venv.ts';
 
-export const LOCALSTACK_VERSION = '4.10.0';
+/** The engine's version, from the pins Renovate updates (scripts/localstack/requirements.in). */
+export const LOCALSTACK_VERSION =
+  readFileSync(new URL('localstack/requirements.in', import.meta.url), 'utf8').match(
+    /^localstack-core\[runtime\]==(\S+)$/m,
+  )?.[1] ?? '?';
 
 const cli = {
   usage: `usage: npm run test:integration:localstack -- [filter…] [-- vitest option…]
