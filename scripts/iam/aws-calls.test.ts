@@ -98,6 +98,52 @@ describe('callsOf: what IAM authorizes a request as', () => {
     expect(calls).toBeUndefined();
   });
 
+  it('a CloudFormation call on the stack it names (the deployer’s), ValidateTemplate on none', () => {
+    expect(
+      read('cloudformation', undefined, 'Action=UpdateStack&StackName=zq-svc-pr-7').calls,
+    ).toEqual([
+      {
+        action: 'cloudformation:UpdateStack',
+        resource: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/zq-svc-pr-7/observed',
+        context: {},
+      },
+    ]);
+    expect(
+      read('cloudformation', undefined, 'Action=ValidateTemplate&TemplateURL=x').calls,
+    ).toEqual([{ action: 'cloudformation:ValidateTemplate', resource: '*', context: {} }]);
+  });
+
+  it('an S3 REST call from its method, path and sub-resource; DeleteObjects per key', () => {
+    const s3 = (method: string, url: string, body = '') =>
+      callsOf(signed('s3'), body, '111122223333', () => undefined, { method, url }).calls;
+    const object = (action: string, key: string) => ({
+      action: `s3:${action}`,
+      resource: `arn:aws:s3:::zq-bucket/${key}`,
+      context: {},
+    });
+    expect(s3('PUT', '/zq-bucket/serverless/zq/a%20b.zip')).toEqual([
+      object('PutObject', 'serverless/zq/a b.zip'),
+    ]);
+    expect(s3('GET', '/zq-bucket?list-type=2&prefix=serverless')).toEqual([
+      { action: 's3:ListBucket', resource: 'arn:aws:s3:::zq-bucket', context: {} },
+    ]);
+    expect(s3('GET', '/zq-bucket?location')).toEqual([
+      { action: 's3:GetBucketLocation', resource: 'arn:aws:s3:::zq-bucket', context: {} },
+    ]);
+    expect(
+      s3(
+        'POST',
+        '/zq-bucket?delete',
+        '<Delete><Object><Key>k1</Key></Object><Object><Key>k2</Key></Object></Delete>',
+      ),
+    ).toEqual([object('DeleteObject', 'k1'), object('DeleteObject', 'k2')]);
+    expect(s3('PUT', '/zq-bucket?policy')).toBeUndefined(); // not read: named, never passed
+  });
+
+  it('sts:GetCallerIdentity needs no permission: nothing to judge', () => {
+    expect(read('sts', undefined, 'Action=GetCallerIdentity').calls).toEqual([]);
+  });
+
   it('a service it cannot read yields no calls, so the check names it instead of passing it', () => {
     expect(
       read('kinesis', 'Kinesis_20131202.PutRecord', { StreamName: 's' }).calls,

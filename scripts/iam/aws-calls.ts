@@ -151,6 +151,79 @@ function ssmCalls(operation: string, input: Json, site: CallSite): AwsCall[] {
   return names.map((name) => ({ action: `ssm:${operation}`, resource: arn(name), context: {} }));
 }
 
+/** CloudFormation (the deployer's calls): on the stack a request names; "*" for the few on none. */
+function cloudformationCalls(operation: string, input: Json, site: CallSite): AwsCall[] {
+  const name: string | undefined = input.StackName;
+  const resource = !name
+    ? '*'
+    : name.startsWith('arn:')
+      ? name
+      : `arn:aws:cloudformation:${site.region}:${site.accountId}:stack/${name}/observed`;
+  if (
+    !name &&
+    !['ValidateTemplate', 'ListStacks', 'ListExports', 'DescribeStacks'].includes(operation)
+  )
+    return [];
+  return [{ action: `cloudformation:${operation}`, resource, context: {} }];
+}
+
+/**
+ * S3's REST protocol (the deployer's artifact uploads): the action from the method and the
+ * sub-resource, on the bucket or object of the path (path-style: the endpoint is an address).
+ */
+function s3Calls(request: Request, body: string): AwsCall[] {
+  const url = new URL(request.url, 'http://s3');
+  const [bucket = '', ...rest] = url.pathname.replace(/^\//, '').split('/');
+  const key = decodeURIComponent(rest.join('/'));
+  const on = (action: string, resource: string) => [
+    { action: `s3:${action}`, resource: `arn:aws:s3:::${resource}`, context: {} },
+  ];
+  const has = (param: string) => url.searchParams.has(param);
+  if (!bucket)
+    return request.method === 'GET'
+      ? [{ action: 's3:ListAllMyBuckets', resource: '*', context: {} }]
+      : [];
+  if (key) {
+    if (has('tagging') || has('acl') || has('uploads') || has('uploadId')) return [];
+    if (request.method === 'PUT') return on('PutObject', `${bucket}/${key}`);
+    if (request.method === 'GET' || request.method === 'HEAD')
+      return on('GetObject', `${bucket}/${key}`);
+    if (request.method === 'DELETE') return on('DeleteObject', `${bucket}/${key}`);
+    return [];
+  }
+  if (request.method === 'POST' && has('delete'))
+    // DeleteObjects is authorized as s3:DeleteObject on each key it names.
+    return [...body.matchAll(/<Key>([^<]+)<\/Key>/g)].flatMap(([, k]) =>
+      on('DeleteObject', `${bucket}/${k}`),
+    );
+  if (request.method === 'GET' && has('location')) return on('GetBucketLocation', bucket);
+  if (request.method === 'GET' && has('versions')) return on('ListBucketVersions', bucket);
+  if (
+    (request.method === 'GET' || request.method === 'HEAD') &&
+    [...url.searchParams.keys()].every((p) =>
+      [
+        'list-type',
+        'prefix',
+        'continuation-token',
+        'max-keys',
+        'delimiter',
+        'start-after',
+        'encoding-type',
+        'marker',
+        'x-id',
+      ].includes(p),
+    )
+  )
+    return on('ListBucket', bucket);
+  return [];
+}
+
+/** The method and URL of a REST request (S3), which its headers and body do not carry. */
+export interface Request {
+  method: string;
+  url: string;
+}
+
 /**
  * The IAM requests one AWS API request makes, or undefined when this reader does not know the
  * service (the check then names the call as one it cannot judge, never passes it silently).
@@ -160,9 +233,19 @@ export function callsOf(
   body: string,
   accountId: string,
   hashKeyOf: CallSite['hashKeyOf'],
+  request: Request = { method: 'POST', url: '/' },
 ): { service: string; operation: string; calls: AwsCall[] | undefined } {
-  const { region, service, operation } = operationOf(headers, body);
+  const { region, service, operation: named } = operationOf(headers, body);
   const site = { region, accountId, hashKeyOf };
+  if (service === 's3') {
+    const calls = s3Calls(request, body);
+    const operation = `${request.method} ${new URL(request.url, 'http://s3').pathname}`;
+    return { service, operation, calls: calls.length ? calls : undefined };
+  }
+  const operation = named;
+  // sts:GetCallerIdentity needs no permission: IAM cannot deny it.
+  if (service === 'sts' && operation === 'GetCallerIdentity')
+    return { service, operation, calls: [] };
   let input: Json;
   try {
     input = parametersOf(headers, body);
@@ -180,6 +263,7 @@ export function callsOf(
 }
 
 const readers: Record<string, (op: string, input: Json, site: CallSite) => AwsCall[]> = {
+  cloudformation: cloudformationCalls,
   dynamodb: dynamodbCalls,
   sqs: sqsCalls,
   sns: snsCalls,

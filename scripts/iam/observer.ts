@@ -12,7 +12,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { errorAnswer } from '../chaos/fault-proxy.ts';
 import { forwardRequest } from '../local/forward-request.ts';
-import { type AwsCall, callsOf, operationOf } from './aws-calls.ts';
+import { type AwsCall, callsOf, operationOf, type Request } from './aws-calls.ts';
 import { evaluateCall } from './evaluate.ts';
 import type { FunctionRole } from './template-roles.ts';
 
@@ -109,7 +109,11 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
     return known() ?? appId;
   }
 
-  async function record(headers: Record<string, string | string[] | undefined>, body: string) {
+  async function record(
+    headers: Record<string, string | string[] | undefined>,
+    body: string,
+    request: Request,
+  ) {
     const appId = callerOf(headers);
     const target = headers['x-amz-target'];
     // Tables named in the request: their key schema, read before the call is parsed.
@@ -126,7 +130,13 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
       const table = (m[1] ?? m[2]) as string;
       keys.set(table, await hashKeyOf(table));
     }
-    const { service, operation, calls } = callsOf(headers, body, accountId, (t) => keys.get(t));
+    const { service, operation, calls } = callsOf(
+      headers,
+      body,
+      accountId,
+      (t) => keys.get(t),
+      request,
+    );
     if (!appId) {
       unjudged.add(
         `a ${service}:${operation} call from no named function (no app/<name> in its user agent)`,
@@ -163,7 +173,10 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });
-      const done = record(req.headers, body.toString('utf8')).catch((error) => {
+      const done = record(req.headers, body.toString('utf8'), {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+      }).catch((error) => {
         unjudged.add(`a call the observer failed to read: ${(error as Error).message}`);
       });
       pending.add(done);
