@@ -1,11 +1,34 @@
 import { defineConfig } from 'vitest/config';
 import { localAwsEnv } from './scripts/emulator/local-env.ts';
 
-// Tiers: `unit` (no network, tests beside the code they test), `integration` (the emulator's
-// SNS/SQS/DynamoDB), `e2e` (the stack deployed into the emulator, driven over HTTP) — these three
-// are `npm test` — `tools` (the dev loop's and the bench's own proofs: `npm run test:tools`) and
-// `chaos` (a small conservation run under injected faults, on its own stage: `npm run test:chaos`). One global setup starts the emulator and deploys the stack once per run
+// Tiers: `unit` (no network, no child process: seconds), `tooling` (the template's own tools run
+// in child processes, no network), `integration` (the emulator's SNS/SQS/DynamoDB), `e2e` (the
+// stack deployed into the emulator, driven over HTTP) — these four are `npm test` — `tools` (the
+// dev loop's, the bench's and the deploy role's own proofs: `npm run test:tools`) and `chaos` (a
+// small conservation run under injected faults, on its own stage: `npm run test:chaos`). One
+// global setup starts the emulator and deploys the stack once per run
 // (test/support/global-setup.ts); the tier-times reporter prints where the time went per tier.
+
+/** Tests beside the code that run tools in child processes (serverless package, esbuild, the
+ * generators in copies of the tree, every script's --help): seconds each, so not `unit`. */
+const TOOLING_TESTS = [
+  'serverless.test.ts',
+  'scripts/cli.test.ts',
+  'scripts/contracts-check.test.ts',
+  'scripts/dev/bundles.test.ts',
+  'scripts/new-event.test.ts',
+  'scripts/new-service.test.ts',
+  'scripts/remove-examples.test.ts',
+  'scripts/serverless/bundles.test.ts',
+  'scripts/stopped-emulator.test.ts',
+];
+const UNIT_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'unit',
+  AWS_SECRET_ACCESS_KEY: 'unit',
+  POWERTOOLS_METRICS_DISABLED: 'true', // EMF lines would bury the test output
+};
+
 export default defineConfig({
   test: {
     globalSetup: ['./test/support/global-setup.ts'],
@@ -23,15 +46,20 @@ export default defineConfig({
             'test/support/**/*.test.ts', // the tiers' helpers, without the emulator
             '*.test.ts',
           ],
-          env: {
-            AWS_REGION: 'us-east-1',
-            AWS_ACCESS_KEY_ID: 'unit',
-            AWS_SECRET_ACCESS_KEY: 'unit',
-            POWERTOOLS_METRICS_DISABLED: 'true', // EMF lines would bury the test output
-          },
-          // Some unit tests run generators or the bundler in child processes: on a shared,
-          // loaded machine they need more than vitest's 5 s, though no network.
-          testTimeout: 30_000,
+          exclude: [...TOOLING_TESTS, '**/node_modules/**'],
+          env: UNIT_ENV,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'tooling',
+          include: TOOLING_TESTS,
+          env: UNIT_ENV,
+          // Generators and the bundler in child processes: on a shared, loaded machine they
+          // need more than vitest's 5 s, though no network.
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
       {

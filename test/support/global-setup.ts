@@ -28,7 +28,8 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const tiers = new Set(project.vitest.projects.map((p) => p.name));
-  if (![...tiers].some((tier) => tier !== 'unit')) return;
+  // unit and tooling need no emulator.
+  if ([...tiers].every((tier) => tier === 'unit' || tier === 'tooling')) return;
 
   const status = await startEmulator((line) => console.log(`[emulator] ${line}`));
   console.log(
