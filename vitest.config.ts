@@ -13,6 +13,7 @@ import { localAwsEnv } from './scripts/emulator/local-env.ts';
  * generators in copies of the tree, every script's --help): seconds each, so not `unit`. */
 const TOOLING_TESTS = [
   'serverless.test.ts',
+  'scripts/bench/run-bench.test.ts',
   'scripts/cli.test.ts',
   'scripts/contracts-check.test.ts',
   'scripts/dev/bundles.test.ts',
@@ -48,6 +49,8 @@ export default defineConfig({
           ],
           exclude: [...TOOLING_TESTS, '**/node_modules/**'],
           env: UNIT_ENV,
+          // Worker threads start faster than processes: ~30 s instead of ~35 s on 2 cores.
+          pool: 'threads',
         },
       },
       {
