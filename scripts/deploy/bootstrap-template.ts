@@ -46,6 +46,20 @@ export const DEPLOY_ACTIONS: Array<{ why: string; actions: string[]; resources: 
     ],
   },
   {
+    why: 'osls reads each deployed function (its code hash, to skip an unchanged one, and its info)',
+    actions: ['lambda:GetFunction'],
+    resources: [
+      'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Service}-*',
+    ],
+  },
+  {
+    why: 'osls looks for the stage’s container image repository (serverless-<service>-<stage>) before a remove',
+    actions: ['ecr:DescribeRepositories'],
+    resources: [
+      'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/serverless-${Service}-*',
+    ],
+  },
+  {
     why: 'ValidateTemplate acts on no resource IAM can name',
     actions: ['cloudformation:ValidateTemplate'],
     resources: ['*'],
@@ -54,9 +68,11 @@ export const DEPLOY_ACTIONS: Array<{ why: string; actions: string[]; resources: 
     why: 'the deployment bucket the stack creates: upload the artifacts, list and prune old ones, empty it before a remove',
     actions: [
       's3:DeleteObject',
+      's3:DeleteObjectVersion',
       's3:GetBucketLocation',
       's3:GetObject',
       's3:ListBucket',
+      's3:ListBucketVersions',
       's3:PutObject',
     ],
     resources: [

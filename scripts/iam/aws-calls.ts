@@ -218,6 +218,27 @@ function s3Calls(request: Request, body: string): AwsCall[] {
   return [];
 }
 
+/** Lambda's REST API (the deployer and npm run invoke read functions): action from method and path. */
+function lambdaCalls(request: Request, site: CallSite): AwsCall[] {
+  const { pathname } = new URL(request.url, 'http://lambda');
+  const m = /^\/\d{4}-\d{2}-\d{2}\/functions\/([^/]+)(\/[a-z-]+)?\/?$/.exec(pathname);
+  if (!m) return [];
+  const name = decodeURIComponent(m[1] as string)
+    .split(':')
+    .pop() as string;
+  const fn = name.startsWith('arn:')
+    ? name
+    : `arn:aws:lambda:${site.region}:${site.accountId}:function:${name}`;
+  const actions: Record<string, string> = {
+    'GET ': 'GetFunction',
+    'GET /configuration': 'GetFunctionConfiguration',
+    'GET /versions': 'ListVersionsByFunction',
+    'GET /policy': 'GetPolicy',
+  };
+  const action = actions[`${request.method} ${m[2] ?? ''}`];
+  return action ? [{ action: `lambda:${action}`, resource: fn, context: {} }] : [];
+}
+
 /** The method and URL of a REST request (S3), which its headers and body do not carry. */
 export interface Request {
   method: string;
@@ -242,6 +263,12 @@ export function callsOf(
     const operation = `${request.method} ${new URL(request.url, 'http://s3').pathname}`;
     return { service, operation, calls: calls.length ? calls : undefined };
   }
+  // REST-JSON services (Lambda, ECR's …) name no operation in the body: read it from the path.
+  if (service === 'lambda') {
+    const calls = lambdaCalls(request, site);
+    const operation = `${request.method} ${new URL(request.url, 'http://lambda').pathname}`;
+    return { service, operation, calls: calls.length ? calls : undefined };
+  }
   const operation = named;
   // sts:GetCallerIdentity needs no permission: IAM cannot deny it.
   if (service === 'sts' && operation === 'GetCallerIdentity')
@@ -262,8 +289,20 @@ export function callsOf(
   return { service, operation, calls: calls?.length ? calls : undefined };
 }
 
+/** ECR (osls looks for the stage's image repository before a remove). */
+function ecrCalls(operation: string, input: Json, site: CallSite): AwsCall[] {
+  const names: string[] = input.repositoryNames ?? [];
+  if (!names.length) return [{ action: `ecr:${operation}`, resource: '*', context: {} }];
+  return names.map((name) => ({
+    action: `ecr:${operation}`,
+    resource: `arn:aws:ecr:${site.region}:${site.accountId}:repository/${name}`,
+    context: {},
+  }));
+}
+
 const readers: Record<string, (op: string, input: Json, site: CallSite) => AwsCall[]> = {
   cloudformation: cloudformationCalls,
+  ecr: ecrCalls,
   dynamodb: dynamodbCalls,
   sqs: sqsCalls,
   sns: snsCalls,

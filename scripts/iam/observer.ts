@@ -44,6 +44,11 @@ export interface IamObserverOptions {
    * exists: a test may remove its stage before the check), e.g. the emulator's stacks.
    */
   loadRoles?: (endpoint: string, accountId: string) => Promise<FunctionRole[]>;
+  /**
+   * Every call is this principal's, whatever its user agent says: an observer in front of one
+   * deployer (`serverless deploy` and `remove` with the bootstrap's deploy role).
+   */
+  caller?: string;
 }
 
 /** The role of the function an app id names: exactly, or the longest name it starts with. */
@@ -53,7 +58,12 @@ export const roleNamed = (appId: string, roles: Map<string, FunctionRole>) =>
     .filter((role) => appId.startsWith(`${role.name}-`))
     .sort((a, b) => b.name.length - a.name.length)[0];
 
-export async function startIamObserver({ target, port = 0, loadRoles }: IamObserverOptions) {
+export async function startIamObserver({
+  target,
+  port = 0,
+  loadRoles,
+  caller,
+}: IamObserverOptions) {
   const upstream = new URL(target);
   const clientConfig = {
     endpoint: target,
@@ -114,7 +124,7 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
     body: string,
     request: Request,
   ) {
-    const appId = callerOf(headers);
+    const appId = caller ?? callerOf(headers);
     const target = headers['x-amz-target'];
     // Tables named in the request: their key schema, read before the call is parsed.
     const tables =
@@ -249,6 +259,8 @@ export async function startIamObserver({ target, port = 0, loadRoles }: IamObser
     outage: (services: string[]) => {
       down = new Set(services);
     },
+    /** The distinct calls one principal made, as observed (to judge them against another role). */
+    observedCalls: (name: string): AwsCall[] => [...(observed.get(name)?.values() ?? [])],
     /** Forget what was observed (a new run on the same observer). */
     reset: () => {
       observed.clear();
