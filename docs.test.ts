@@ -99,7 +99,12 @@ describe('README.md and docs/', () => {
   });
 
   it('every docs/….md or README.md a comment or configuration names resolves, anchor included', () => {
-    const broken = codeReferences(root).flatMap(({ from, line, target }) => {
+    // After remove:examples the example page is gone, and remove-examples.ts still names it.
+    const examplePageGone = !existsSync(path.join(root, EXAMPLE_PAGE));
+    const references = codeReferences(root).filter(
+      ({ target }) => !(examplePageGone && target.split('#')[0] === EXAMPLE_PAGE),
+    );
+    const broken = references.flatMap(({ from, line, target }) => {
       const reason = brokenLink('README.md', target); // root-relative, as written in code
       return reason ? [`${from}:${line} (${target}): ${reason}`] : [];
     });
