@@ -101,6 +101,21 @@ describe('redrive', () => {
     expect(dlq.failedReceives).toBeGreaterThan(0);
   });
 
+  it('by hand, moves each letter once though the consumer dead-letters it again while the redrive runs', async () => {
+    const dlq = fakeQueue(
+      Array.from({ length: 25 }, (_, n) => `poison-${n}`),
+      { failAgain: true },
+    );
+    const result = await redrive(new SQSClient({}), DLQ, {
+      manual: true, // the whole DLQ, by hand
+      sleep: async () => {},
+      now: dlq.now,
+    });
+    expect(result).toEqual({ method: 'receive-send-delete', moved: 25, left: 25 });
+    expect(dlq.sent.sort()).toEqual(Array.from({ length: 25 }, (_, n) => `poison-${n}`).sort());
+    expect(dlq.bodies()).toHaveLength(25);
+  });
+
   it('asks the move task for the pace it is given (1–500 a second)', async () => {
     sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task' });
     sqs.on(ListMessageMoveTasksCommand).resolves({ Results: [{ Status: 'COMPLETED' }] });
@@ -157,10 +172,21 @@ describe('redrive', () => {
  * VisibilityTimeout it is given, on a clock that moves a second a receive; every third receive
  * fails.
  */
-function fakeQueue(bodies: string[]) {
+/**
+ * A DLQ on a fake SQS: every third receive fails. With `failAgain`, the consumer fails every
+ * letter sent back to it at once, and it is dead-lettered again naming the message it failed on.
+ */
+function fakeQueue(bodies: string[], { failAgain = false } = {}) {
   let receives = 0;
   let clock = 0;
-  const letters = bodies.map((body, n) => ({ id: `m${n}`, body, hiddenUntil: 0, handle: '' }));
+  let sends = 0;
+  const letters: Array<{
+    id: string;
+    body: string;
+    hiddenUntil: number;
+    handle: string;
+    failedOn?: string;
+  }> = bodies.map((body, n) => ({ id: `m${n}`, body, hiddenUntil: 0, handle: '' }));
   const queue = {
     sent: [] as string[],
     failedReceives: 0,
@@ -180,12 +206,31 @@ function fakeQueue(bodies: string[]) {
       l.handle = `${l.id}@${receives}`;
     }
     return {
-      Messages: visible.map((l) => ({ MessageId: l.id, ReceiptHandle: l.handle, Body: l.body })),
+      Messages: visible.map((l) => ({
+        MessageId: l.id,
+        ReceiptHandle: l.handle,
+        Body: l.body,
+        ...(l.failedOn && {
+          MessageAttributes: {
+            'failure.code': { DataType: 'String', StringValue: 'STILL_BROKEN' },
+            'failure.originalMessageId': { DataType: 'String', StringValue: l.failedOn },
+          },
+        }),
+      })),
     };
   });
   sqs.on(SendMessageCommand).callsFake(async (input: { MessageBody: string }) => {
     queue.sent.push(input.MessageBody);
-    return {};
+    const MessageId = `sent-${++sends}`;
+    if (failAgain)
+      letters.push({
+        id: `d${sends}`,
+        body: input.MessageBody,
+        hiddenUntil: 0,
+        handle: '',
+        failedOn: MessageId,
+      });
+    return { MessageId };
   });
   sqs.on(DeleteMessageCommand).callsFake(async (input: { ReceiptHandle: string }) => {
     const at = letters.findIndex((l) => l.handle === input.ReceiptHandle);

@@ -406,6 +406,12 @@ async function moveByHand(
   // between, the redrive has been all the way round: nothing is left to move.
   const skipped = new Map<string, DeadLetter>();
   const hiddenAt = new Map<string, number>();
+  // The messages this call sent back: one that fails again while the redrive runs is
+  // dead-lettered again (naming the message it failed on, or with its id when SQS's redrive
+  // policy moved it) and must stay there — moving it again would loop for as long as it fails.
+  const sent = new Set<string>();
+  const sentByUs = (l: DeadLetter) =>
+    sent.has(l.messageId) || (l.originalMessageId !== undefined && sent.has(l.originalMessageId));
   const backSinceNew = new Set<string>();
   const keepHidden = async () => {
     const due = [...skipped.values()].filter(
@@ -457,7 +463,12 @@ async function moveByHand(
       const anyNew = letters.some((l) => !skipped.has(l.messageId));
       const movedBefore = moved;
       for (const letter of letters) {
-        if ((code !== undefined && letter.code !== code) || !filter(letter) || moved >= max) {
+        if (
+          (code !== undefined && letter.code !== code) ||
+          !filter(letter) ||
+          moved >= max ||
+          sentByUs(letter)
+        ) {
           skipped.set(letter.messageId, letter);
           hiddenAt.set(letter.messageId, now());
           continue;
@@ -466,7 +477,7 @@ async function moveByHand(
         // The pace: letter n leaves no sooner than n / perSecond seconds after the start.
         if (perSecond) await sleep(Math.max(0, started + (moved / perSecond) * 1000 - now()));
         try {
-          await sqs.send(
+          const { MessageId } = await sqs.send(
             new SendMessageCommand({
               QueueUrl: sourceUrl,
               MessageBody: letter.body,
@@ -476,6 +487,7 @@ async function moveByHand(
               },
             }),
           );
+          if (MessageId) sent.add(MessageId);
         } catch {
           skipped.set(letter.messageId, letter); // not sent, so not deleted: it stays in the DLQ
           hiddenAt.set(letter.messageId, now());
