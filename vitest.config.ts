@@ -23,6 +23,14 @@ const TOOLING_TESTS = [
   'scripts/serverless/bundles.test.ts',
   'scripts/stopped-emulator.test.ts',
 ];
+/**
+ * `npm run deploy:stage -- <stage> --aws --test`: the e2e files that need nothing but the stage
+ * itself (its HTTP API, its stack's outputs). The others need this machine reachable from the
+ * stage (the local webhook receiver), deploy stages of their own, or read the emulator's
+ * queues and functions with rights a CI deploy role does not hold: emulator only.
+ */
+const STAGE_ONLY_E2E = ['test/e2e/**/*-api.test.ts'];
+const e2eOnAws = process.env.E2E_TARGET === 'aws';
 const UNIT_ENV = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'unit',
@@ -83,9 +91,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
+          include: e2eOnAws ? STAGE_ONLY_E2E : ['test/e2e/**/*.test.ts'],
           env: {
-            ...localAwsEnv(),
+            ...(e2eOnAws ? {} : localAwsEnv()),
             POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
           },
           testTimeout: 120_000,
@@ -99,6 +107,9 @@ export default defineConfig({
           // and the bench's end-to-end part against its bare floor. `npm run test:tools` (CI).
           name: 'tools',
           include: ['test/tools/**/*.test.ts'],
+          // One at a time: each deploys stages into the one emulator, and deploy-stage.test.ts
+          // packages in this checkout (its e2e tier copies it with git ls-files).
+          fileParallelism: false,
           env: {
             ...localAwsEnv(),
             POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',

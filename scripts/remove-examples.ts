@@ -18,6 +18,7 @@ export const EXAMPLE_SERVICES = ['calculator', 'storage', 'notifier'];
 /** What belongs to the example domain only, besides services/<name>/. */
 const EXAMPLE_FILES = [
   'test/e2e/calculations.test.ts',
+  'test/e2e/calculations-api.test.ts',
   'test/e2e/webhook-targets.test.ts', // the notifier's webhooks
   'test/integration/calculation-store.test.ts',
   'test/iam/scenarios.test.ts', // the calculation flow under each function's role

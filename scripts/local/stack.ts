@@ -197,6 +197,8 @@ export interface LocalDeployOptions {
    * (the chaos run's fault-injecting proxy). Applied by scripts/serverless/local-faults.ts.
    */
   functionsAwsEndpoint?: string;
+  /** Stage params set on the command line (`key=value`), over serverless.yml's. */
+  params?: string[];
 }
 
 /**
@@ -209,6 +211,7 @@ export async function deployLocalStack({
   stage = 'local',
   webhookUrl = LOCAL_WEBHOOK_URL,
   functionsAwsEndpoint,
+  params = [],
 }: LocalDeployOptions = {}): Promise<StackOutputs> {
   await startEmulator((line) => quiet || console.log(line));
   applyLocalAwsEnv();
@@ -217,7 +220,17 @@ export async function deployLocalStack({
   const env: NodeJS.ProcessEnv = { ...process.env, ...localAwsEnv() };
   if (functionsAwsEndpoint) env.LOCAL_FUNCTIONS_AWS_ENDPOINT = functionsAwsEndpoint;
   else delete env.LOCAL_FUNCTIONS_AWS_ENDPOINT;
-  const serverless = path.join(root, 'node_modules', '.bin', 'serverless');
-  await run(serverless, ['deploy', '--stage', stage], env, quiet);
+  await runServerless(['deploy', '--stage', stage, ...params.map((p) => `--param=${p}`)], {
+    env,
+    quiet,
+  });
   return stackOutputs(stage);
+}
+
+/** `serverless <args>` from this checkout, its output shown, or kept for the error when quiet. */
+export function runServerless(
+  args: string[],
+  { env = process.env, quiet = false }: { env?: NodeJS.ProcessEnv; quiet?: boolean } = {},
+): Promise<void> {
+  return run(path.join(root, 'node_modules', '.bin', 'serverless'), args, env, quiet);
 }

@@ -13,14 +13,16 @@ const services = Object.keys(stack.deadLetterQueues);
 const [service = ''] = services;
 const type = (topology.services[service as keyof typeof topology.services]?.consumes ?? [])[0];
 const dlq = (...args: string[]) =>
-  spawnSync('node_modules/.bin/tsx', ['scripts/dlq.ts', ...args], { encoding: 'utf8' });
+  spawnSync('node_modules/.bin/tsx', ['scripts/dlq.ts', ...args, '--stage', stack.stage], {
+    encoding: 'utf8',
+  });
 
 describe('npm run dlq', () => {
   it('refuses a service that has no DLQ in one sentence naming the ones that do', () => {
     const result = dlq('list', 'nosuch');
     expect(result.status).toBe(2);
     expect(result.stderr.split('\n')[0]).toBe(
-      `"nosuch" has no dead-letter queue in stage local; its services are: ${services.join(', ')}.`,
+      `"nosuch" has no dead-letter queue in stage ${stack.stage}; its services are: ${services.join(', ')}.`,
     );
   });
 

@@ -17,7 +17,7 @@ const [service = ''] = Object.keys(stack.deadLetterQueues);
 const type = (topology.services[service as keyof typeof topology.services]?.consumes ?? [])[0];
 const fn = `${service}Worker`;
 const invoke = (...args: string[]) =>
-  spawnSync('node_modules/.bin/tsx', ['scripts/invoke.ts', ...args], {
+  spawnSync('node_modules/.bin/tsx', ['scripts/invoke.ts', ...args, '--stage', stack.stage], {
     cwd: root,
     encoding: 'utf8',
   });
@@ -81,7 +81,7 @@ describe('npm run invoke', () => {
     const result = invoke('zqxNoSuchWorker', '--type', type ?? 'x.y');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
-      `No function ${serviceName()}-local-zqxNoSuchWorker is deployed`,
+      `No function ${serviceName()}-${stack.stage}-zqxNoSuchWorker is deployed`,
     );
   });
 
@@ -100,7 +100,12 @@ describe('npm run invoke', () => {
       const port = await freePort();
       const child = spawn(
         'node_modules/.bin/tsx',
-        ['scripts/invoke.ts', fn, '--type', type as string, '--inspect', '--port', String(port)],
+        [
+          'scripts/invoke.ts',
+          fn,
+          ...['--type', type as string, '--stage', stack.stage],
+          ...['--inspect', '--port', String(port)],
+        ],
         { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const done = finished(child);
