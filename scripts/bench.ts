@@ -16,6 +16,7 @@ const cli = {
     each consumer's handler on a 10-record batch of its consumed types, and each HTTP function's
     on one request, vs a bare handler making the same AWS calls (AWS stubbed in process)
     cold start: init + that first invocation in a fresh process vs the bare handler bundled
+    the same cold start and bundle with Powertools Tracer (param tracing: Active) vs without
   end to end (the example scenario, scripts/bench/example/, when present; needs the emulator):
     calculations through the deployed stage \`bench\` and, in alternating rounds, through
     stage \`bare\` (the same stack with bare handlers); AWS calls and USD per calculation

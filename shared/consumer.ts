@@ -18,6 +18,7 @@ import { parseCloudEvent, parseRecordBody } from './middleware/parse-cloud-event
 import { recordContext } from './middleware/record-context.ts';
 import { retryBackoff } from './middleware/retry-backoff.ts';
 import { timeLeft } from './middleware/time-left.ts';
+import { tracingMiddleware } from './tracing.ts';
 
 /** How the event arrived: the Lambda context, the SQS record, which attempt this is. */
 export interface Delivery {
@@ -194,7 +195,9 @@ export function createConsumer<T extends EventType>(options: ConsumerOptions<T>)
     } finally {
       outcomes.publish(config.SERVICE_NAME, options.name);
     }
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(tracingMiddleware());
   // What it consumes, for checks against events/topology.json and the queue's filter policy, and
   // how it takes a batch (npm run bench's bare handler takes it the same way).
   return Object.assign(handler, {

@@ -58,7 +58,7 @@ export interface ColdInvoke {
   failure?: string;
 }
 
-const RUNNER = `import { readFileSync } from 'node:fs';
+export const RUNNER = `import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 const [file, exportName, eventFile] = process.argv.slice(2);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));

@@ -14,6 +14,7 @@ import {
   startHandlerCostApart,
 } from './handler-cost.ts';
 import type { StubSetup } from './stub-aws.ts';
+import { measureTracingCost, type TracingCost } from './tracing-cost.ts';
 
 // `npm run bench`: every figure side by side from one run, each beside what it is compared with.
 // Per function, for whatever functions the template deploys: cold import against a bare bundle
@@ -70,6 +71,8 @@ export interface BenchReport {
   http: Record<string, HttpCost>;
   httpStackVsBare?: number;
   httpStackVsBareByFunction: Record<string, number>;
+  /** Per function: its cold start and bundle with Powertools Tracer (tracing: Active) and without. */
+  tracing: TracingCost[];
   /** Functions without a figure, and why (a route needing a sample request, a module failing to load). */
   unmeasured: Record<string, string>;
   assumptions: string[];
@@ -195,6 +198,14 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       latencyMs: o.latencyMs,
       jobs: coldJobs,
     });
+    o.log('the same cold starts with Powertools Tracer bundled (tracing: Active) and without …');
+    const tracing = await measureTracingCost({
+      root: o.root,
+      workDir,
+      runs: o.coldImportRuns,
+      latencyMs: o.latencyMs,
+      jobs: coldJobs,
+    });
     const coldInvokeVsBareByFunction = Object.fromEntries(
       coldInvoke.map((c) => [c.function, c.vsBare]),
     );
@@ -246,6 +257,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       http: httpCosts,
       httpStackVsBare: worst(Object.values(costs.http).map((c) => c.ratio)),
       httpStackVsBareByFunction: ratiosOf(costs.http),
+      tracing,
       unmeasured,
       assumptions: [],
     };
@@ -331,6 +343,13 @@ export function formatBench(r: BenchReport): string {
       ],
       ...(h.failure ? [['  its sample request logged', '', h.failure] as Row] : []),
     ]),
+    ...(r.tracing ?? []).map(
+      (t): Row => [
+        `tracing on ${t.function}, cold start`,
+        `${f1(t.onMs)} ms, ${t.onKb.toFixed(0)} KB`,
+        `${f2(t.onVsOff)}× tracing off (${f1(t.offMs)} ms, ${t.offKb.toFixed(0)} KB: no Tracer bundled)`,
+      ],
+    ),
     ...Object.entries(r.unmeasured).map(([name, why]): Row => [`not measured: ${name}`, '', why]),
   ];
   if (r.coldImport.functions.length === 0)

@@ -309,6 +309,13 @@ export const HANDLER_PERMISSIONS: Record<string, readonly string[]> = {
     'sns:Unsubscribe',
   ],
   'AWS::SQS::QueuePolicy': ['sqs:GetQueueAttributes', 'sqs:SetQueueAttributes'],
+  // From AWS's registry schema (LocalStack's carries none for it): the tracing opt-in's policy
+  // letting SNS write the topic's segments.
+  'AWS::XRay::ResourcePolicy': [
+    'xray:DeleteResourcePolicy',
+    'xray:ListResourcePolicies',
+    'xray:PutResourcePolicy',
+  ],
 };
 
 /** The execution role's actions for these resource types; a type with no entry is refused by name. */

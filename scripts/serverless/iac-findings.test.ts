@@ -13,7 +13,6 @@ describe('iac-findings plugin', () => {
         Route: {
           Type: 'AWS::ApiGatewayV2::Route',
           DependsOn: 'Integration',
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
           Properties: { Target: { 'Fn::Sub': 'integrations/${Integration}' } },
         },
       },

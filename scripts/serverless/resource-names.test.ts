@@ -14,7 +14,6 @@ describe('resource-names plugin', () => {
       },
       Built: {
         Type: 'AWS::SQS::Queue',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
         Properties: { QueueName: { 'Fn::Sub': '${AWS::StackName}-q' } },
       },
       Untouched: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'x'.repeat(90) } },

@@ -3,10 +3,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traced } from '../tracing.ts';
 
 // The only place AWS clients are built. Region, credentials and AWS_ENDPOINT_URL come from the
 // standard SDK chain, so the same code talks to real AWS, LocalStack or MiniStack.
-// Built lazily and once per cold start: clients are reused across invocations.
+// Built lazily and once per cold start: clients are reused across invocations. In a stage that
+// traces, each call is a subsegment of the function's trace (shared/tracing.ts).
 
 let sns: SNSClient | undefined;
 let sqs: SQSClient | undefined;
@@ -16,19 +18,19 @@ let idempotencyDynamo: DynamoDBClient | undefined;
 let ssm: SSMClient | undefined;
 
 export const snsClient = (): SNSClient => {
-  sns ??= new SNSClient({});
+  sns ??= traced(new SNSClient({}));
   return sns;
 };
 
 export const sqsClient = (): SQSClient => {
   // Every call goes to the configured endpoint, also one for a queue URL read from config (a DLQ):
   // on AWS that is the same host; locally it keeps the calls behind a proxy in front of the emulator.
-  sqs ??= new SQSClient({ useQueueUrlAsEndpoint: false });
+  sqs ??= traced(new SQSClient({ useQueueUrlAsEndpoint: false }));
   return sqs;
 };
 
 export const dynamoClient = (): DynamoDBClient => {
-  dynamo ??= new DynamoDBClient({});
+  dynamo ??= traced(new DynamoDBClient({}));
   return dynamo;
 };
 
@@ -37,7 +39,7 @@ export const dynamoClient = (): DynamoDBClient => {
  * they retry harder than other calls (8 attempts instead of 3) before giving up.
  */
 export const idempotencyDynamoClient = (): DynamoDBClient => {
-  idempotencyDynamo ??= new DynamoDBClient({ maxAttempts: 8 });
+  idempotencyDynamo ??= traced(new DynamoDBClient({ maxAttempts: 8 }));
   return idempotencyDynamo;
 };
 
@@ -50,6 +52,6 @@ export const documentClient = (): DynamoDBDocumentClient => {
 };
 
 export const ssmClient = (): SSMClient => {
-  ssm ??= new SSMClient({});
+  ssm ??= traced(new SSMClient({}));
   return ssm;
 };

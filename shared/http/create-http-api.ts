@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { publishCounts } from '../metrics.ts';
+import { tracingMiddleware } from '../tracing.ts';
 import { callerOf } from './caller.ts';
 import type { HttpEvent, HttpOperation } from './operation.ts';
 import { pathPattern } from './path-pattern.ts';
@@ -70,6 +71,7 @@ function routeNotFound(routes: HttpRoute[]) {
 export function createHttpApi(routes: HttpRoute[], logger: Logger, service: string) {
   const handler = middy(httpRouterHandler({ routes, notFoundResponse: routeNotFound(routes) }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(tracingMiddleware())
     .use(problemDetails({ logger }));
   // Responses per route and status class, as an EMF metric: the final answer, problems included.
   return async (event: APIGatewayProxyEventV2, context: Context) => {
