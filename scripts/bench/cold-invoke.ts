@@ -128,20 +128,23 @@ function failureOf(stdout: string): string | undefined {
   return undefined;
 }
 
-export async function measureColdInvokes({
-  root,
-  workDir,
-  runs,
-  latencyMs,
-  jobs,
-}: {
+/** What a cold-start measurement needs: the checkout, a work folder, runs, stub latency, jobs. */
+export interface ColdStartOptions {
   root: string;
   /** Where the functions' zips were unpacked (cold-import.ts). */
   workDir: string;
   runs: number;
   latencyMs: number;
   jobs: ColdInvokeJob[];
-}): Promise<ColdInvoke[]> {
+}
+
+export async function measureColdInvokes({
+  root,
+  workDir,
+  runs,
+  latencyMs,
+  jobs,
+}: ColdStartOptions): Promise<ColdInvoke[]> {
   const stub = await startStubAws({ latencyMs });
   try {
     const dir = path.join(workDir, 'cold-invoke');

@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { deployBuildOptions } from '../serverless/bundles.ts';
 import { median } from '../stats.ts';
 import { pairedRatio } from './cold-import.ts';
-import { type ColdInvokeJob, RUNNER } from './cold-invoke.ts';
+import { type ColdInvokeJob, type ColdStartOptions, RUNNER } from './cold-invoke.ts';
 import { stubbedEnv } from './handler-cost.ts';
 import { startStubAws, withStubUrl } from './stub-aws.ts';
 
@@ -40,13 +40,7 @@ export async function measureTracingCost({
   runs,
   latencyMs,
   jobs,
-}: {
-  root: string;
-  workDir: string;
-  runs: number;
-  latencyMs: number;
-  jobs: ColdInvokeJob[];
-}): Promise<TracingCost[]> {
+}: ColdStartOptions): Promise<TracingCost[]> {
   const dir = path.join(workDir, 'tracing');
   mkdirSync(dir, { recursive: true });
   const runner = path.join(dir, 'runner.mjs');

@@ -40,7 +40,8 @@ export function packageVariant(
       dir,
       ...variant.params.map((param) => `--param=${param}`),
     ],
-    { cwd: root, encoding: 'utf8' },
+    // The shape AWS gets: no emulator endpoint (plugins leave emulator-only changes out).
+    { cwd: root, encoding: 'utf8', env: { ...process.env, AWS_ENDPOINT_URL: '' } },
   );
   if (pack.status !== 0) return { failure: `${pack.stdout}${pack.stderr}` };
   return { template: path.join(dir, 'cloudformation-template-update-stack.json') };

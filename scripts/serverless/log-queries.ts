@@ -6,6 +6,8 @@
 // - `<consumer>-dead-letter-reasons`: what a consumer dead-lettered, newest first, with the
 //   `failure.*` reason its DLQ letter carries (shared/middleware/classify-failures.ts logs it).
 // The fields are the ones shared/logger.ts writes (Powertools' keys plus `event`).
+// A deploy to an emulator (AWS_ENDPOINT_URL set) leaves them out: MiniStack's CloudFormation
+// refuses the type (it has no Logs Insights), and no emulator here could run them anyway.
 import { consumerIds } from './event-consumers.ts';
 
 interface Naming {
@@ -68,11 +70,13 @@ export default class LogQueries {
   constructor(serverless: Serverless) {
     // After event-consumers (listed before it), so the consumers' functions are there.
     this.hooks = {
-      initialize: () =>
-        void Object.assign(
+      initialize: () => {
+        if (process.env.AWS_ENDPOINT_URL) return;
+        Object.assign(
           serverless.service.resources.Resources,
           logQueries(serverless.service, serverless.getProvider('aws').naming),
-        ),
+        );
+      },
     };
   }
 }
