@@ -77,7 +77,7 @@ export class PublishBatchError extends Error {
   }
 }
 
-interface Outgoing {
+export interface Outgoing {
   event: CloudEvent;
   body: string;
   attributes: Record<string, MessageAttributeValue>;
@@ -151,8 +151,12 @@ function build(
   return { event, body, attributes, bytes };
 }
 
-/** Every item validated and built before anything is sent; none keeps an id if one fails. */
-function prepareAll(items: PublishItem[], source: string): Outgoing[] {
+/**
+ * Every item validated and built before anything is sent; none keeps an id if one fails. What a
+ * publish sends, ready to be stored instead (shared/outbox.ts) and sent later: give each one's
+ * derived id back (`unsent`) if it is never stored.
+ */
+export function prepareAll(items: PublishItem[], source: string): Outgoing[] {
   const prepared: Outgoing[] = [];
   try {
     for (const item of items) prepared.push(prepare(item, source));

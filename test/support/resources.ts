@@ -106,8 +106,12 @@ export async function receiveMessages(
   return received;
 }
 
-/** A DynamoDB table with a string hash key (and TTL on `expiration`, as the idempotency table has). */
-export async function createTable(prefix = 'table', hashKey = 'id'): Promise<string> {
+/** A DynamoDB table with a string hash key; with `stream`, its stream of new images. */
+export async function createTable(
+  prefix = 'table',
+  hashKey = 'id',
+  { stream = false } = {},
+): Promise<string> {
   const TableName = uniqueName(prefix);
   await dynamoClient().send(
     new CreateTableCommand({
@@ -115,6 +119,9 @@ export async function createTable(prefix = 'table', hashKey = 'id'): Promise<str
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [{ AttributeName: hashKey, AttributeType: 'S' }],
       KeySchema: [{ AttributeName: hashKey, KeyType: 'HASH' }],
+      ...(stream
+        ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }
+        : {}),
     }),
   );
   await waitUntilTableExists({ client: dynamoClient(), maxWaitTime: 30 }, { TableName });
