@@ -32,7 +32,7 @@ import {
   sourceQueueOf,
 } from '../operations/dead-letters.ts';
 import { cloudFormationTags } from '../serverless/cloudformation-yaml.ts';
-import { startFaultProxy } from './fault-proxy.ts';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 import type { ChaosScenario, ScenarioRun, ScenarioVerdict } from './scenario.ts';
 
 // The chaos proof for any topology: events of every type some consumer consumes, built from the
@@ -60,8 +60,9 @@ export interface ChaosOptions {
   hangRate: number;
   /**
    * How long a dependency is down once faults are on: DynamoDB and SNS for the functions (every
-   * call 503, longer than a consumer's retry schedule: events are dead-lettered, then redriven),
-   * and a scenario's webhook-style target.
+   * call 503, longer than a consumer's retry schedule: events are dead-lettered, then redriven —
+   * held longer, up to 4×, until a record has spent its retries: holdOutage), and a scenario's
+   * webhook-style target.
    */
   outageSeconds: number;
   concurrency: number;
@@ -242,6 +243,32 @@ export interface ChaosReport {
   quietAfterSeconds: number;
 }
 
+/**
+ * Hold the outage (from `from`, at least `seconds`) until some consumer has spent every retry
+ * of a record on it and dead-lettered it — up to four times as long. How many receives fit in
+ * a fixed outage depends on the machine's load (a slowed Lambda takes longer per receive), and
+ * a run whose outage exhausted nothing would not prove the redrive path.
+ */
+async function holdOutage(
+  proxy: FaultProxy,
+  from: number,
+  seconds: number,
+  log: (line: string) => void,
+): Promise<void> {
+  if (seconds <= 0) return;
+  const cap = from + 4 * seconds * 1000;
+  let until = from + seconds * 1000;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now() - 1000)));
+    if (proxy.exhausted() > 0 || until >= cap) break;
+    until = Math.min(cap, until + 2_000);
+    proxy.setRates({ outageUntil: until });
+  }
+  log(
+    `outage of DynamoDB and SNS held ${((until - from) / 1000).toFixed(0)} s; records dead-lettered with their retries spent by then: ${proxy.exhausted()}`,
+  );
+}
+
 export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<ChaosReport> {
   const o = { ...defaultChaosOptions, ...partial };
   const startedAt = Date.now();
@@ -406,10 +433,16 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       hang: o.hangRate,
       // Once the first events are on their way: they meet it on every retry.
       outageUntil: o.outageSeconds > 0 ? driveStart + 2_000 + o.outageSeconds * 1000 : 0,
+      exhaustedAt: Math.min(
+        ...Object.values(functions).map((f) =>
+          Number(f.environment.MAX_RECEIVE_COUNT ?? Number.POSITIVE_INFINITY),
+        ),
+      ),
     });
     faultsOn = true;
+    const outageHeld = holdOutage(proxy, driveStart + 2_000, o.outageSeconds, o.log);
     o.log(
-      `faults on: AWS calls ${o.faults}, crashes ${o.crashRate}, hangs ${o.hangRate} (held ${longest + 2} s), DynamoDB and SNS down for ${o.outageSeconds} s from 2 s in; ${engineCount} events of ${typesWithExamples.join(', ') || 'no type'}`,
+      `faults on: AWS calls ${o.faults}, crashes ${o.crashRate}, hangs ${o.hangRate} (held ${longest + 2} s), DynamoDB and SNS down for ${o.outageSeconds} s or more from 2 s in; ${engineCount} events of ${typesWithExamples.join(', ') || 'no type'}`,
     );
     let duplicatesSent = 0;
     const engineDrive = pMap(
@@ -439,7 +472,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       await publish(body as string, type);
       poison.push({ marker, type });
     }
-    await Promise.all([engineDrive, ...runs.map(({ run }) => run.drive())]);
+    await Promise.all([engineDrive, outageHeld, ...runs.map(({ run }) => run.drive())]);
     o.log(
       `sent ${engineEvents.size} events (${duplicatesSent} duplicates) and ${poison.length} poison in ${((Date.now() - driveStart) / 1000).toFixed(1)} s`,
     );

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   completesConsumerRecord,
   completesWebhookDelivery,
+  deadLettersExhausted,
   isSideEffect,
   operationOf,
   startFaultProxy,
@@ -122,5 +123,24 @@ describe('fault proxy', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('deadLettersExhausted', () => {
+  const send = (attempts?: string) =>
+    JSON.stringify({
+      QueueUrl: 'http://127.0.0.1:4566/000000000000/zqx-dlq',
+      MessageBody: '{}',
+      MessageAttributes: attempts
+        ? { 'failure.attempts': { DataType: 'String', StringValue: attempts } }
+        : {},
+    });
+  it('counts a dead letter whose retries ran out, not poison failing at its first receive', () => {
+    expect(deadLettersExhausted('SendMessage', send('5'), 5)).toBe(true);
+    expect(deadLettersExhausted('SendMessage', send('6'), 5)).toBe(true);
+    expect(deadLettersExhausted('SendMessage', send('1'), 5)).toBe(false);
+    expect(deadLettersExhausted('SendMessage', send(), 5)).toBe(false);
+    expect(deadLettersExhausted('PutItem', send('5'), 5)).toBe(false);
+    expect(deadLettersExhausted('SendMessage', 'Action=SendMessage', 5)).toBe(false);
   });
 });

@@ -66,6 +66,28 @@ export const isSideEffect = (operation: string): boolean =>
   ['Publish', 'PublishBatch', 'PutItem', 'UpdateItem'].includes(operation);
 
 /** A consumer's (or the HTTP API's) record marked COMPLETED: where a crash is injected. */
+/**
+ * A consumer's dead letter of a record whose retries ran out: `failure.attempts` at least
+ * `exhaustedAt` (its maxReceiveCount). Poison fails at its first receive, so it never counts.
+ */
+export function deadLettersExhausted(
+  operation: string,
+  body: string,
+  exhaustedAt: number,
+): boolean {
+  if (operation !== 'SendMessage') return false;
+  try {
+    const attributes = (
+      JSON.parse(body) as {
+        MessageAttributes?: Record<string, { StringValue?: string }>;
+      }
+    ).MessageAttributes;
+    return Number(attributes?.['failure.attempts']?.StringValue ?? 0) >= exhaustedAt;
+  } catch {
+    return false; // not a JSON-protocol call
+  }
+}
+
 export function completesConsumerRecord(operation: string, body: string): boolean {
   const prefix = completedRecordPrefix(operation, body);
   return prefix !== undefined && !prefix.endsWith('-delivery');
@@ -158,7 +180,11 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     /** Until this time (ms since the epoch) every call to `outageServices` answers 503. */
     outageUntil: 0,
     outageServices: ['dynamodb', 'sns'],
+    /** Receives after which a consumer dead-letters a failing record (its maxReceiveCount). */
+    exhaustedAt: Number.POSITIVE_INFINITY,
   };
+  /** Dead letters of records whose retries ran out, forwarded to a DLQ. */
+  let exhausted = 0;
   const injected: Record<FaultKind, number> = {
     reset: 0,
     http500: 0,
@@ -240,6 +266,7 @@ export async function startFaultProxy(options: FaultProxyOptions) {
           answer.resume(); // the effect happened; the caller never hears of it
           return;
         }
+        if (deadLettersExhausted(operation, text, rates.exhaustedAt)) exhausted++;
         const recordKey = completedRecordKey(operation, text);
         if (recordKey && (answer.statusCode ?? 500) < 300)
           completions.set(recordKey, (completions.get(recordKey) ?? 0) + 1);
@@ -261,6 +288,8 @@ export async function startFaultProxy(options: FaultProxyOptions) {
     url: `http://127.0.0.1:${port}`,
     injected,
     calls: () => calls,
+    /** How many records have been dead-lettered with their retries spent (see exhaustedAt). */
+    exhausted: () => exhausted,
     completions,
     byOperation,
     /** Change the fault rates (or the hang) while running (0 everywhere: a transparent proxy). */
