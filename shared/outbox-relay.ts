@@ -3,6 +3,8 @@
 // lineage included — so a consumer deduplicates a relayed copy by id like any other. At least
 // once: a record whose publish fails is reported, and Lambda retries the stream from it, so the
 // records after it wait and each shard keeps its order (those already sent may go again).
+// Powertools' BatchProcessor is not used: it would go on past a failed record and publish the
+// records behind it first.
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { PublishCommand } from '@aws-sdk/client-sns';

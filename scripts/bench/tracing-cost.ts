@@ -56,7 +56,6 @@ export async function measureTracingCost({
       nodePaths: [path.join(root, 'node_modules')],
       logLevel: 'silent',
     });
-    writeFileSync(path.join(dir, `${job.function}.event.json`), JSON.stringify(job.event));
     return outfile;
   };
   const stub = await startStubAws({ latencyMs });
@@ -66,13 +65,14 @@ export async function measureTracingCost({
       for (const [name, value] of Object.entries(job.stub?.parameters ?? {}))
         stub.parameters.set(name, withStubUrl(value, stub.url));
       const [off, on] = [await bundle(job, 'PassThrough'), await bundle(job, 'Active')];
+      const event = path.join(dir, `${job.function}.event.json`);
+      writeFileSync(event, JSON.stringify(job.event));
       const env = {
         PATH: process.env.PATH,
         NODE_OPTIONS: String(job.env.NODE_OPTIONS ?? ''),
         ...stubbedEnv(job, stub.url),
         ...TRACED_ENV,
       };
-      const event = path.join(dir, `${job.function}.event.json`);
       const time = (file: string) =>
         new Promise<number>((resolve, reject) => {
           const start = performance.now();
