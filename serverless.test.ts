@@ -5,12 +5,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { topology } from './events/topology.ts';
+import { functionLogicalId } from './scripts/serverless/alarms.ts';
 import { cloudFormationTags as customTags } from './scripts/serverless/cloudformation-yaml.ts';
 import {
   type ConsumerEntry,
   consumerIds,
   type RetrySchedule,
 } from './scripts/serverless/event-consumers.ts';
+import { tableIds } from './scripts/serverless/tables.ts';
 import { sqsRetrySchedule } from './shared/retry-schedule.ts';
 import { stubWorkerEnv } from './test/support/worker-env.ts';
 
@@ -21,6 +23,13 @@ type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
 // Every service in topology.json is a queue consumer (custom.consumers in serverless.yml).
 const consumers = Object.keys(topology.services);
+// The tables with an outbox (custom.tables): each has a relay on its stream, with a DLQ.
+const { custom } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
+  custom: { tables?: Record<string, { outbox?: boolean }> | null };
+};
+const outboxTables = Object.entries(custom.tables ?? {})
+  .filter(([, t]) => t.outbox)
+  .map(([name]) => name);
 const outDir = mkdtempSync(path.join(tmpdir(), 'sls-package-'));
 
 beforeAll(() => {
@@ -40,7 +49,40 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
+describe('custom.tables → a table with an outbox', () => {
+  it('relays each outbox table from its stream: new outbox items only, bisected, bounded, to a DLQ', () => {
+    for (const name of outboxTables) {
+      const ids = tableIds(name);
+      const [, mapping] =
+        ofType('AWS::Lambda::EventSourceMapping').find(
+          ([, m]) => logicalId(m.Properties.FunctionName) === functionLogicalId(ids.relayFunction),
+        ) ?? [];
+      expect(mapping?.Properties).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [ids.table, 'StreamArn'] },
+        BisectBatchOnFunctionError: true,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] } },
+        },
+      });
+      expect(mapping?.Properties.MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(mapping?.Properties.MaximumRecordAgeInSeconds).toBeGreaterThan(0);
+      expect(JSON.parse(mapping?.Properties.FilterCriteria.Filters[0].Pattern)).toEqual({
+        eventName: ['INSERT'],
+        dynamodb: { NewImage: { kind: { S: ['outbox'] } } },
+      });
+      expect(resources[ids.table]?.Properties.StreamSpecification).toEqual({
+        StreamViewType: 'NEW_IMAGE',
+      });
+    }
+  });
+});
+
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+/** The event source mappings of queues (the consumers'), not of table streams (the relays'). */
+const queueMappings = () =>
+  ofType('AWS::Lambda::EventSourceMapping').filter(
+    ([, m]) => resources[logicalId(m.Properties.EventSourceArn) ?? '']?.Type === 'AWS::SQS::Queue',
+  );
 const logicalId = (ref: unknown): string | undefined => {
   const r = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
   return r.Ref ?? r['Fn::GetAtt']?.[0];
@@ -99,7 +141,7 @@ describe('serverless.yml → CloudFormation', () => {
   });
 
   it('maps each queue with partial batch responses and a visibility timeout ≥ 6× the function timeout', () => {
-    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    const mappings = queueMappings();
     expect(mappings.length).toBe(consumers.length);
     for (const [, mapping] of mappings) {
       const fn = resources[logicalId(mapping.Properties.FunctionName) ?? ''];
@@ -154,7 +196,12 @@ describe('serverless.yml → CloudFormation', () => {
     const alarmed = ofType('AWS::CloudWatch::Alarm')
       .filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible')
       .map(([, a]) => logicalId(a.Properties.Dimensions[0].Value));
-    expect(alarmed.sort()).toEqual(consumers.map((c) => consumerIds(c).deadLetterQueue).sort());
+    expect(alarmed.sort()).toEqual(
+      [
+        ...consumers.map((c) => consumerIds(c).deadLetterQueue),
+        ...outboxTables.map((t) => tableIds(t).deadLetterQueue),
+      ].sort(),
+    );
   });
 
   it("alarms on every queue's oldest message, every function's errors and the API's 5xx", () => {
@@ -226,7 +273,7 @@ describe('custom.consumers → one retry schedule per consumer', () => {
   const env = (fn: Resource) => fn.Properties.Environment.Variables as Record<string, string>;
 
   it('gives each queue one receive more than its worker dead-letters on (the safety net), and a capped backoff', () => {
-    for (const [, mapping] of ofType('AWS::Lambda::EventSourceMapping')) {
+    for (const [, mapping] of queueMappings()) {
       const fn = resources[logicalId(mapping.Properties.FunctionName) ?? ''] as Resource;
       const queue = resources[logicalId(mapping.Properties.EventSourceArn) ?? ''] as Resource;
       expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(

@@ -9,7 +9,8 @@ const cli = {
        npm run dlq -- redrive <service> [--stage s] [--max n] [--code c] [--rate n]
        npm run dlq -- purge <service> --yes [--stage s]
   list        count each service's dead letters, grouped by failure.code, with their reasons
-  redrive     move a service's dead letters back to its queue for another try
+  redrive     move a service's dead letters back to its queue for another try; for a table's
+              outbox relay (<table>-outbox), republish the events of its failed batches
   purge       drop every dead letter of a service
   --stage s   the deployed stage (default: local, in the emulator; others use your AWS credentials)
   --max n     redrive at most n letters
@@ -78,6 +79,20 @@ async function main(): Promise<number> {
   const name = service as string; // checked before any work, above
   if (command === 'purge') {
     console.log(`purged ${await purge(sqs, dlqOf(name))} messages from the ${name} DLQ`);
+    return 0;
+  }
+  if (stack.outboxDeadLetterQueues.includes(name)) {
+    // A relay's letters point at stream records: the events are republished from the table.
+    const { redriveOutbox } = await import('./operations/outbox-letters.ts');
+    const { documentClient, snsClient } = await import('../shared/aws/clients.ts');
+    const result = await redriveOutbox(
+      { sqs, sns: snsClient(), documents: documentClient() },
+      dlqOf(name),
+      { topicArn: stack.eventsTopicArn, max },
+    );
+    console.log(
+      `redrove ${result.batches} failed batch${result.batches === 1 ? '' : 'es'} from the ${name} DLQ: ${result.events} event(s) republished from the outbox${result.left ? `; ${result.left} letter(s) that are no stream failure left there` : ''}; ${await countMessages(sqs, dlqOf(name))} remain`,
+    );
     return 0;
   }
   const { consumerPace } = await import('./operations/consumer-pace.ts');

@@ -10,6 +10,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { eventTypes } from '../events/registry.ts';
 import { exitWithUsage, parseCli, UsageError } from './cli.ts';
+import {
+  addHttpEntries,
+  apiSource,
+  apiTestSource,
+  publishableWithId,
+  routesE2eSource,
+  routesSource,
+} from './new-service-http.ts';
 
 /** A refusal: one sentence for the user, nothing changed. */
 export class GeneratorError extends Error {
@@ -32,6 +40,9 @@ export interface NewService {
   name: string;
   consumes: string[];
   publishes: string[];
+  /** Create and read routes with their own table (scripts/new-service-http.ts). */
+  http?: boolean;
+  table?: boolean;
 }
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -169,8 +180,18 @@ export function createService(root: string, service: NewService): string[] {
   if (existsSync(dir) || topology.services[name]) {
     throw new GeneratorError(`A service named "${name}" exists already (services/${name}).`);
   }
-  if (consumes.length === 0) {
-    throw new GeneratorError('Say which event types the service consumes: --consumes <type,...>.');
+  if (service.table && !service.http)
+    throw new GeneratorError(
+      '--table goes with --http: the table is what its routes create and read.',
+    );
+  if (service.http && !service.table)
+    throw new GeneratorError(
+      'An HTTP service reads back what it creates: add --table (its own table, and with --publishes its outbox).',
+    );
+  if (consumes.length === 0 && !service.http) {
+    throw new GeneratorError(
+      'Say which event types the service consumes: --consumes <type,...> (or make it an HTTP service: --http --table).',
+    );
   }
   const known = eventTypes() as string[];
   const unknown = [...consumes, ...publishes].filter((t) => !known.includes(t));
@@ -179,14 +200,41 @@ export function createService(root: string, service: NewService): string[] {
       `Unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.map((t) => `"${t}"`).join(', ')}: known are ${known.join(', ')} (npm run new:event adds one).`,
     );
   }
+  if (service.http) {
+    const unpublishable = publishes.filter((t) => !publishableWithId(t));
+    if (unpublishable.length)
+      throw new GeneratorError(
+        `A generated create publishes events whose data is the item's { id } (as npm run new:event makes a type); ${unpublishable.map((t) => `"${t}"`).join(', ')} need${unpublishable.length > 1 ? '' : 's'} more: leave it out and publish it in services/${name}/api.ts yourself.`,
+      );
+  }
   const serverlessFile = path.join(root, 'serverless.yml');
-  const yaml = addConsumerEntry(readFileSync(serverlessFile, 'utf8'), service);
+  let yaml = readFileSync(serverlessFile, 'utf8');
+  if (consumes.length) yaml = addConsumerEntry(yaml, service);
+  if (service.http) {
+    try {
+      yaml = addHttpEntries(yaml, service);
+    } catch (error) {
+      throw new GeneratorError((error as Error).message);
+    }
+  }
 
   topology.services[name] = { publishes, consumes };
   const files: Record<string, string> = {
-    [path.join(dir, 'worker.ts')]: workerSource(service),
-    [path.join(dir, 'handle.ts')]: handleSource(service),
-    [path.join(dir, 'handle.test.ts')]: testSource(service),
+    ...(consumes.length
+      ? {
+          [path.join(dir, 'worker.ts')]: workerSource(service),
+          [path.join(dir, 'handle.ts')]: handleSource(service),
+          [path.join(dir, 'handle.test.ts')]: testSource(service),
+        }
+      : {}),
+    ...(service.http
+      ? {
+          [path.join(dir, 'routes.ts')]: routesSource(service),
+          [path.join(dir, 'api.ts')]: apiSource(service),
+          [path.join(dir, 'api.test.ts')]: apiTestSource(service),
+          [path.join(root, 'test', 'e2e', `${name}-api.test.ts`)]: routesE2eSource(service),
+        }
+      : {}),
     [topologyFile]: `${JSON.stringify(topology, null, 2)}\n`,
     [serverlessFile]: yaml,
   };
@@ -197,7 +245,8 @@ export function createService(root: string, service: NewService): string[] {
     root,
     written.filter((file) => !file.endsWith('.yml')),
   );
-  regenerateDocuments(root, ['asyncapi']); // the AsyncAPI document says who consumes what
+  // The AsyncAPI document says who consumes what; the OpenAPI document follows routes.
+  regenerateDocuments(root, service.http ? ['asyncapi', 'openapi'] : ['asyncapi']);
   return written;
 }
 
@@ -247,13 +296,24 @@ export function formatWithBiome(root: string, files: string[]): void {
 
 const cli = {
   usage: `usage: npm run new:service -- <name> --consumes <type,...> [--publishes <type,...>]
+       npm run new:service -- <name> --http --table [--publishes <type,...>] [--consumes <type,...>]
 A queue consumer: services/<name>/ (worker, business rule, its test), its line in
 events/topology.json and its four lines under custom.consumers in serverless.yml.
+With --http --table, an HTTP service: create and read routes (routes.ts, api.ts, a unit test,
+test/e2e/<name>-api.test.ts), its function, role and table in serverless.yml, openapi.yaml
+regenerated; what it --publishes is written with each create in one transaction (the outbox).
   <name>                 lowercase letters, digits and single hyphens (e.g. invoicing)
   --consumes <types>     the event types it takes, comma-separated (npm run publish lists them)
-  --publishes <types>    the event types it may publish`,
+  --publishes <types>    the event types it may publish
+  --http                 an HTTP service (POST /<name>, GET /<name>/{id})
+  --table                its own table (custom.tables), required with --http`,
   allowPositionals: true,
-  options: { consumes: { type: 'string' }, publishes: { type: 'string' } },
+  options: {
+    consumes: { type: 'string' },
+    publishes: { type: 'string' },
+    http: { type: 'boolean', default: false },
+    table: { type: 'boolean', default: false },
+  },
 } as const;
 
 function main(): number {
@@ -267,13 +327,25 @@ function main(): number {
   if (!name) throw new UsageError('Name the service.');
   if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}".`);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const service = { name, consumes: list(values.consumes), publishes: list(values.publishes) };
+  const service = {
+    name,
+    consumes: list(values.consumes),
+    publishes: list(values.publishes),
+    http: values.http,
+    table: values.table,
+  };
   const written = createService(root, service);
   console.log(`Created service "${name}":\n${written.map((f) => `  ${f}`).join('\n')}`);
-  console.log(`Next:
+  console.log(
+    service.http
+      ? `Next:
+  1. Say what an item holds in services/${name}/routes.ts (New…), and what a create does in api.ts.
+  2. npm run openapi after changing routes; npm test, then npm run deploy:local — its function is ${camel(name)}Api.`
+      : `Next:
   1. Write the business rule in services/${name}/handle.ts and its test beside it.
   2. Give it what else it touches in serverless.yml → custom.consumers.${name} (environment, statements).
-  3. npm test, then npm run deploy:local — its function is ${camel(name)}Worker.`);
+  3. npm test, then npm run deploy:local — its function is ${camel(name)}Worker.`,
+  );
   return 0;
 }
 

@@ -32,10 +32,8 @@ const EXAMPLE_FILES = [
 ];
 const EXAMPLE_YAML_ENTRIES = [
   ...EXAMPLE_SERVICES.map((name) => ['custom', 'consumers', name]),
-  ['functions', 'calculatorApi'],
+  ['custom', 'tables', 'calculations'],
   ['functions', 'storageApi'],
-  ['resources', 'Resources', 'CalculationsTable'],
-  ['resources', 'Resources', 'CalculatorApiRole'],
   ['resources', 'Resources', 'StorageApiRole'],
   ['resources', 'Resources', 'WebhookTargetsUnavailableAlarm'], // the notifier's
   ['resources', 'Outputs', 'HttpApiId'], // no HTTP function, no HTTP API

@@ -1,8 +1,8 @@
 #!/usr/bin/env tsx
 // `npm run test:fork -- [--seed n] [--order examples-first|examples-last] [--keep]`: the README's
 // fork recipe, performed as a new user would in a throw-away copy of this checkout — rename the
-// service, `npm run new:event`, `npm run new:service` twice (one publishing the new type, one
-// consuming it), `npm run remove:examples -- --yes` before or after adding services — with names
+// service, `npm run new:event`, `npm run new:service` three times (one publishing the new type,
+// one consuming it, an HTTP service with its table publishing it through its outbox), `npm run remove:examples -- --yes` before or after adding services — with names
 // drawn at random (the README's own example names among them), then `npm run lint`,
 // `npm run typecheck`, `npm run contracts:check`, the whole `npm test` in the copy, which
 // deploys its services into the emulator, and `npm run test:tools` (the dev loop's proof). Every step is printed with its time; the seed
@@ -43,6 +43,8 @@ interface Plan {
   newType: string;
   publisher: string;
   consumer: string;
+  /** An HTTP service with its table, publishing the new type through its outbox. */
+  http: string;
   consumedType: string;
 }
 
@@ -57,7 +59,7 @@ function draw(seed: number, order?: Plan['order']): Plan {
       fc.constantFrom(...TYPE_WORDS),
       fc.tuple(word, word).map(([a, b]) => `${a}.${b}`),
     ),
-    services: fc.uniqueArray(serviceName, { minLength: 2, maxLength: 2 }),
+    services: fc.uniqueArray(serviceName, { minLength: 3, maxLength: 3 }),
   });
   const [drawn] = fc.sample(
     plan.filter(
@@ -67,7 +69,7 @@ function draw(seed: number, order?: Plan['order']): Plan {
     { seed, numRuns: 1 },
   );
   if (!drawn) throw new Error(`seed ${seed} drew nothing`);
-  const [publisher = '', consumer = ''] = drawn.services;
+  const [publisher = '', consumer = '', http = ''] = drawn.services;
   // The type the publishing service consumes: one the template registers and keeps after
   // remove:examples (its contracts stay).
   const [consumedType = ''] = eventTypes();
@@ -78,6 +80,7 @@ function draw(seed: number, order?: Plan['order']): Plan {
     newType: drawn.newType,
     publisher,
     consumer,
+    http,
     consumedType,
   };
 }
@@ -106,7 +109,7 @@ async function main(): Promise<number> {
   git('add', '-A');
   git('commit', '-qm', 'the template, forked');
   console.log(
-    `[fork] seed ${plan.seed}: service "${plan.stackName}", event ${plan.newType}, services ${plan.publisher} (consumes ${plan.consumedType}, publishes ${plan.newType}) and ${plan.consumer} (consumes ${plan.newType}), ${plan.order}; in ${fork.dir}`,
+    `[fork] seed ${plan.seed}: service "${plan.stackName}", event ${plan.newType}, services ${plan.publisher} (consumes ${plan.consumedType}, publishes ${plan.newType}), ${plan.consumer} (consumes ${plan.newType}) and ${plan.http} (HTTP with a table, publishes ${plan.newType}), ${plan.order}; in ${fork.dir}`,
   );
 
   const results: Array<{ step: string; ok: boolean; seconds: number }> = [];
@@ -178,6 +181,14 @@ async function main(): Promise<number> {
         step(
           `npm run new:service -- ${plan.consumer} --consumes ${plan.newType}`,
           npmRun('new:service', plan.consumer, '--consumes', plan.newType),
+        ),
+    ],
+    [
+      'new:service (HTTP, with a table)',
+      () =>
+        step(
+          `npm run new:service -- ${plan.http} --http --table --publishes ${plan.newType}`,
+          npmRun('new:service', plan.http, '--http', '--table', '--publishes', plan.newType),
         ),
     ],
   ];

@@ -31,6 +31,18 @@ export interface OutboxOptions {
   now?: () => Date;
 }
 
+/** What an outbox item holds besides its key and expiry: all the relay and a redrive read. */
+export interface OutboxItem {
+  kind: typeof OUTBOX_KIND;
+  type: string;
+  source: string;
+  eventId: string;
+  /** The CloudEvent as it is published, serialized at write time. */
+  body: string;
+  /** When it was written (ISO 8601): a redrive finds the items of a failed batch by it. */
+  writtenAt: string;
+}
+
 /** The outbox item of one prepared event: its own key, never a state item's. */
 export function outboxItem(
   options: OutboxOptions,
@@ -39,14 +51,18 @@ export function outboxItem(
   now: Date,
 ): Record<string, unknown> {
   const key = `${OUTBOX_KIND}#${event.id}`;
-  return {
-    [options.partitionKey]: key,
-    ...(options.sortKey ? { [options.sortKey]: key } : {}),
+  const item: OutboxItem = {
     kind: OUTBOX_KIND,
     type: event.type,
     source: event.source,
     eventId: event.id,
     body,
+    writtenAt: now.toISOString(),
+  };
+  return {
+    [options.partitionKey]: key,
+    ...(options.sortKey ? { [options.sortKey]: key } : {}),
+    ...item,
     [options.ttlAttribute]: Math.floor(now.getTime() / 1000) + OUTBOX_KEEP_SECONDS,
   };
 }

@@ -4,19 +4,25 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { topology } from '../../events/topology.ts';
 import { cloudFormationTags as customTags } from '../serverless/cloudformation-yaml.ts';
+import { RELAY_HANDLER } from '../serverless/tables.ts';
 import { formatBench, runBench } from './run-bench.ts';
 
 // `npm run bench` in a tiny mode, so the harness cannot rot: every in-process figure is produced
 // and printed, for whatever functions this fork's serverless.yml deploys (the example's
 // end-to-end part needs the emulator; test/tools/bench.test.ts runs it small).
 const { custom, functions } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
-  custom: { consumers?: Record<string, { handler: string }> | null };
+  custom: {
+    consumers?: Record<string, { handler: string }> | null;
+    tables?: Record<string, { outbox?: boolean }> | null;
+  };
   functions?: Record<string, { handler: string }> | null;
 };
 const consumers = Object.entries(custom.consumers ?? {});
 const handlers = [
   ...consumers.map(([, c]) => c.handler),
   ...Object.values(functions ?? {}).map((f) => f.handler),
+  // The outbox relay of each table that has one (custom.tables).
+  ...Object.values(custom.tables ?? {}).flatMap((t) => (t.outbox ? [RELAY_HANDLER] : [])),
 ];
 
 /**

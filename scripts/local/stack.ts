@@ -91,8 +91,13 @@ export interface StackOutputs {
   /** The HTTP API's base URL; undefined when the stack has no HTTP functions. */
   apiUrl?: string;
   eventsTopicArn: string;
-  /** Each consumer's DLQ URL by service name, from its `<Name>DeadLetterQueueUrl` output. */
+  /**
+   * Each consumer's DLQ URL by service name, from its `<Name>DeadLetterQueueUrl` output; a
+   * table's outbox relay's as `<table>-outbox` (`<Table>OutboxDeadLetterQueueUrl`).
+   */
   deadLetterQueues: Record<string, string>;
+  /** Which of those are outbox relays' (their letters point at stream records, not events). */
+  outboxDeadLetterQueues: string[];
 }
 
 const DLQ_OUTPUT = /^([A-Z][A-Za-z0-9]*)DeadLetterQueueUrl$/;
@@ -126,9 +131,12 @@ export async function stackOutputs(stage = 'local'): Promise<StackOutputs> {
   const endpoint = process.env.AWS_ENDPOINT_URL;
   const apiId = outputs.HttpApiId;
   const deadLetterQueues: Record<string, string> = {};
+  const outboxDeadLetterQueues: string[] = [];
   for (const [key, value] of Object.entries(outputs)) {
     const match = DLQ_OUTPUT.exec(key);
-    if (match?.[1]) deadLetterQueues[serviceOf(match[1])] = value;
+    if (!match?.[1]) continue;
+    deadLetterQueues[serviceOf(match[1])] = value;
+    if (match[1].endsWith('Outbox')) outboxDeadLetterQueues.push(serviceOf(match[1]));
   }
   return {
     stage,
@@ -139,6 +147,7 @@ export async function stackOutputs(stage = 'local'): Promise<StackOutputs> {
         : need('HttpApiUrl'),
     eventsTopicArn: need('EventsTopicArn'),
     deadLetterQueues,
+    outboxDeadLetterQueues,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { streamFailureOf } from './outbox-letters.ts';
 
 // What an operator does with a dead-letter queue: see what is in it and why, put it back once
 // the cause is fixed, or drop it. Every DLQ message carries `failure.*` attributes (see
@@ -56,6 +57,21 @@ function describe(message: Message): DeadLetter {
   }
   const sent = message.Attributes?.SentTimestamp;
   const received = message.Attributes?.ApproximateReceiveCount;
+  // An outbox relay's letter: a pointer to a failed batch of stream records, not an event.
+  const stream = streamFailureOf(message.Body ?? '');
+  if (stream)
+    return {
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      code: stream.condition,
+      reason: `the outbox relay gave up on a batch of ${stream.batchSize} stream records of ${stream.tableName}, arrived ${stream.firstArrival} – ${stream.lastArrival}; a redrive republishes the outbox items written then, from the table`,
+      consumer: stream.functionArn.split(':').pop(),
+      time: sent ? new Date(Number(sent)).toISOString() : stream.firstArrival,
+      receiveCount: received === undefined ? undefined : Number(received),
+      redriven: 0,
+      attributes: message.MessageAttributes ?? {},
+    };
   return {
     messageId: message.MessageId ?? '',
     receiptHandle: message.ReceiptHandle ?? '',

@@ -2,9 +2,11 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CalculationFailed } from '../../events/calculation-failed.ts';
 import type { Operation } from '../../events/calculation-fields.ts';
+import type { CalculationRequested } from '../../events/calculation-requested.ts';
 import type { EventOf } from '../../events/registry.ts';
 import { documentClient } from '../../shared/aws/clients.ts';
 import { PermanentError } from '../../shared/errors.ts';
+import type { Change } from '../../shared/outbox.ts';
 import { type CalculationStatus, statusOfEvent, WRITABLE_FROM } from './status.ts';
 
 export interface CalculationRecord {
@@ -144,6 +146,33 @@ export function createCalculationStore(tableName: string) {
     }
   }
 
+  /**
+   * A new calculation, pending: the write of a transaction (shared/outbox.ts), only if its id
+   * is new. Its events are the transaction's other items.
+   */
+  function create(
+    request: Pick<CalculationRequested, 'calculationId' | 'operation' | 'a' | 'b'> & {
+      owner?: string;
+      at: string;
+    },
+  ): Change {
+    const { at, owner, ...fields } = request;
+    const record: CalculationRecord = {
+      ...fields,
+      status: 'pending',
+      ...(owner ? { owner } : {}),
+      createdAt: at,
+      updatedAt: at,
+    };
+    return {
+      Put: {
+        TableName: tableName,
+        Item: record,
+        ConditionExpression: 'attribute_not_exists(calculationId)',
+      },
+    };
+  }
+
   async function get(
     calculationId: string,
     { consistent = false } = {},
@@ -154,5 +183,5 @@ export function createCalculationStore(tableName: string) {
     return Item as CalculationRecord | undefined;
   }
 
-  return { apply, get };
+  return { apply, create, get };
 }

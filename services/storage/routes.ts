@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CalculationErrorCode } from '../../events/calculation-error-code.ts';
+import { CalculationRequest } from '../../events/calculation-fields.ts';
 import { Operation } from '../../events/operation.ts';
 import type { HttpOperation } from '../../shared/http/operation.ts';
 import { CalculationStatus } from './status.ts';
@@ -37,3 +38,30 @@ export const getCalculation = {
   responses: { 200: { description: 'The calculation.', body: Calculation } },
   problems: { 404: "No such calculation, or it is not the caller's." },
 } satisfies HttpOperation;
+
+export const CalculationAccepted = z
+  .object({
+    calculationId: z.uuid().meta({ description: 'Where to look: GET /calculations/{id}.' }),
+    status: z.literal('pending'),
+  })
+  .meta({ id: 'CalculationAccepted' });
+
+export const requestCalculation = {
+  method: 'POST',
+  path: '/calculations',
+  operationId: 'requestCalculation',
+  summary: 'Request a calculation',
+  description:
+    'Stores the calculation as pending and, in the same transaction, calculation.requested (the outbox); answers at once. GET /calculations/{id} reads it right away, its result once computed.',
+  request: { body: CalculationRequest.meta({ id: 'CalculationRequest' }) },
+  idempotent: true,
+  responses: {
+    202: {
+      description: 'Accepted: the calculation is under way.',
+      body: CalculationAccepted,
+      headers: z.object({
+        Location: z.string().meta({ description: 'The calculation: /calculations/{id}.' }),
+      }),
+    },
+  },
+} as const satisfies HttpOperation;

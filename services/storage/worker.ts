@@ -7,10 +7,13 @@ const config = storageConfig();
 const logger = createLogger(config.SERVICE_NAME);
 const store = createCalculationStore(config.CALCULATIONS_TABLE);
 
-/** Every calculation event → the calculation's record, whatever order the events arrive in. */
+/**
+ * A calculation's outcome → its record, whatever order the events arrive in. The record itself
+ * is written by the request that created it (api.ts), with its calculation.requested.
+ */
 export const handler = createConsumer({
   name: 'storage',
-  accepts: ['calculation.requested', 'calculation.completed', 'calculation.failed'],
+  accepts: ['calculation.completed', 'calculation.failed'],
   // Every write is conditional on the record's state (calculation-store.ts): applying an event
   // twice changes nothing the second time.
   idempotency: 'handler',

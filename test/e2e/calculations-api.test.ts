@@ -18,6 +18,16 @@ describe('the calculations API of a deployed stage', () => {
     expect(created.status).toBe(202);
     const location = created.headers.get('location') ?? '';
     expect(location).toMatch(/^\/calculations\/.+/);
+    // Read your writes: the request stored it (with its event, one transaction) before answering,
+    // so the Location answers at once, whatever the bus is doing.
+    const pending = await api('GET', location);
+    expect(pending.status).toBe(200);
+    expect(pending.json).toMatchObject({
+      status: 'pending',
+      operation: 'multiply',
+      a: '1.5',
+      b: '4',
+    });
     const record = await eventually(
       async () => {
         const answer = await api('GET', location);

@@ -163,7 +163,7 @@ describe('calculations end to end (deployed with serverless into the emulator)',
     expect(again.json).toEqual(firstBody);
   });
 
-  it('dead-letters a malformed event in each subscribed DLQ, with its reason, and keeps working', async () => {
+  it('dead-letters a malformed event in the subscribed DLQ, with its reason, and keeps working', async () => {
     const marker = `malformed-${randomUUID()}`;
     await snsClient().send(
       new PublishCommand({
@@ -174,7 +174,7 @@ describe('calculations end to end (deployed with serverless into the emulator)',
     );
     const { json } = await post({ operation: 'multiply', a: '1.5', b: '4' });
 
-    for (const service of ['calculator', 'storage'] as const) {
+    for (const service of ['calculator'] as const) {
       const letter = await eventually(
         async () => (await deadLetters(service)).find((m) => m.Body?.includes(marker)),
         { what: `the malformed event in the ${service} DLQ` },
@@ -185,8 +185,10 @@ describe('calculations end to end (deployed with serverless into the emulator)',
         /Not a valid CloudEvent: specversion/,
       );
     }
-    // The notifier is not subscribed to calculation.requested, so it never saw it.
-    expect((await deadLetters('notifier')).filter((m) => m.Body?.includes(marker))).toEqual([]);
+    // Storage and the notifier are not subscribed to calculation.requested (storage writes it
+    // itself, through its outbox), so they never saw it.
+    for (const service of ['storage', 'notifier'] as const)
+      expect((await deadLetters(service)).filter((m) => m.Body?.includes(marker))).toEqual([]);
     expect(await finalRecord(json.calculationId as string)).toMatchObject({
       status: 'completed',
       result: '6',

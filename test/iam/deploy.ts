@@ -116,7 +116,12 @@ export async function deployForIam(template: Template, endpoint: string): Promis
       'MessageRetentionPeriod',
       'RedrivePolicy',
     ],
-    'AWS::DynamoDB::Table': ['TableName', 'AttributeDefinitions', 'KeySchema'],
+    'AWS::DynamoDB::Table': [
+      'TableName',
+      'AttributeDefinitions',
+      'KeySchema',
+      'StreamSpecification',
+    ],
     'AWS::Logs::LogGroup': ['LogGroupName'],
     'AWS::IAM::Role': ['AssumeRolePolicyDocument'],
     'AWS::SNS::Subscription': [
@@ -166,10 +171,18 @@ export async function deployForIam(template: Template, endpoint: string): Promis
             BillingMode: 'PAY_PER_REQUEST',
             AttributeDefinitions: p.AttributeDefinitions,
             KeySchema: p.KeySchema,
+            ...(p.StreamSpecification
+              ? { StreamSpecification: { StreamEnabled: true, ...p.StreamSpecification } }
+              : {}),
           }),
         );
         by.refs[id] = p.TableName ?? id;
-        by.attributes[id] = { Arn: TableDescription?.TableArn as string };
+        by.attributes[id] = {
+          Arn: TableDescription?.TableArn as string,
+          ...(TableDescription?.LatestStreamArn
+            ? { StreamArn: TableDescription.LatestStreamArn }
+            : {}),
+        };
         return;
       }
       case 'AWS::Logs::LogGroup': {
@@ -242,7 +255,7 @@ export async function deployForIam(template: Template, endpoint: string): Promis
             PolicyName,
             PolicyDocument: JSON.stringify({
               Version: '2012-10-17',
-              Statement: resolve(Statement, by),
+              Statement: asMotoAuthorizes(resolve(Statement, by)),
             }),
           }),
         );
@@ -289,4 +302,32 @@ export async function deployForIam(template: Template, endpoint: string): Promis
   for (const [id, r] of Object.entries(template.Resources))
     if (CREATED_TYPES.has(r.Type)) created[r.Type] = [...(created[r.Type] ?? []), id];
   return { endpoint, admin, functions, statements, created, ...by };
+}
+
+const ITEM_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+const STREAM_READS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
+/**
+ * Where moto's authorization differs from AWS's, in the emulator's copy of a role only (the
+ * template is unchanged, and the observer checks every call as AWS does: scripts/iam/aws-calls.ts):
+ * - moto authorizes a TransactWriteItems call as one action, `dynamodb:TransactWriteItems`, which
+ *   AWS does not have (AWS authorizes each item as the action it performs, on its table): a
+ *   policy that allows item writes also allows that action here;
+ * - moto authorizes DynamoDB Streams calls against the resource `*`, not the stream's ARN: a
+ *   policy that allows stream reads on a stream allows them on `*` here.
+ */
+function asMotoAuthorizes(statements: PolicyStatement[]): PolicyStatement[] {
+  const allowed = statements
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) => [s.Action].flat().map(String));
+  const unscoped = [
+    ...(allowed.some((a) => ITEM_WRITES.includes(a)) ? ['dynamodb:TransactWriteItems'] : []),
+    ...allowed.filter((a) => STREAM_READS.includes(a)),
+  ];
+  if (!unscoped.length) return statements;
+  return [...statements, { Effect: 'Allow', Action: unscoped, Resource: '*' } as PolicyStatement];
 }

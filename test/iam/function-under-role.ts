@@ -1,12 +1,18 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import {
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
 import { deleteHandled, lambdaContext, sqsEvent } from '../support/lambda.ts';
 import type { Credentials, IamStack } from './deploy.ts';
@@ -117,4 +123,40 @@ export async function pollOnce(
   const response = await fn.invoke<SQSBatchResponse>(event);
   await deleteHandled(sqs, queue.url, messages, response); // under the function's role, as Lambda
   return { messages, response };
+}
+
+/** Where each table's stream was read up to, by shard: a poll hands over only what is new. */
+const streamPositions = new Map<string, string>();
+
+/**
+ * What Lambda's DynamoDB stream event source does, under the function's role: read the table's
+ * stream from where the last poll stopped (its records as Lambda hands them over) and invoke the
+ * handler with them once. Returns the records it handed over.
+ */
+export async function pollStreamOnce(stack: IamStack, fn: FunctionUnderRole, tableId: string) {
+  const streams = new DynamoDBStreamsClient(clientConfig(stack, fn.credentials));
+  const StreamArn = stack.attributes[tableId]?.StreamArn;
+  if (!StreamArn) throw new Error(`${tableId} has no stream in the packaged template`);
+  const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn }));
+  const Records: DynamoDBStreamEvent['Records'] = [];
+  for (const shard of StreamDescription?.Shards ?? []) {
+    const after = streamPositions.get(`${StreamArn} ${shard.ShardId}`);
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn,
+        ShardId: shard.ShardId,
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    const page = await streams.send(new GetRecordsCommand({ ShardIterator }));
+    const records = (page.Records ?? []) as DynamoDBStreamEvent['Records'];
+    Records.push(...records);
+    const last = records.at(-1)?.dynamodb?.SequenceNumber;
+    if (last) streamPositions.set(`${StreamArn} ${shard.ShardId}`, last);
+  }
+  streams.destroy();
+  if (Records.length) await fn.invoke({ Records });
+  return Records;
 }

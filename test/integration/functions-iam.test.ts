@@ -17,7 +17,13 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type {
+  Context,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract, type EventType, eventTypes } from '../../events/registry.ts';
@@ -89,7 +95,12 @@ async function createResources(template: Template, accountId: string) {
 function consumersOf(template: Template, by: ReturnType<typeof resolvedNames>): Consumer[] {
   const resources = Object.values(template.Resources);
   return resources
-    .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
+    .filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        template.Resources[r.Properties.EventSourceArn['Fn::GetAtt'][0]]?.Type ===
+          'AWS::SQS::Queue',
+    )
     .map((mapping) => {
       const functionId: string = mapping.Properties.FunctionName['Fn::GetAtt'][0];
       const queueId: string = mapping.Properties.EventSourceArn['Fn::GetAtt'][0];
@@ -116,6 +127,27 @@ function consumersOf(template: Template, by: ReturnType<typeof resolvedNames>): 
     });
 }
 
+/** The outbox relays (custom.tables): functions on a table's stream, as their handler and role. */
+function relaysOf(template: Template, by: ReturnType<typeof resolvedNames>) {
+  return Object.values(template.Resources)
+    .filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        template.Resources[r.Properties.EventSourceArn['Fn::GetAtt'][0]]?.Type ===
+          'AWS::DynamoDB::Table',
+    )
+    .map((mapping) => {
+      const fn = template.Resources[mapping.Properties.FunctionName['Fn::GetAtt'][0]] as Json;
+      const name = String(resolve(fn.Properties.FunctionName, by));
+      return {
+        role: roles.find((r) => r.name === name) as FunctionRole,
+        handler: fn.Properties.Handler as string,
+        environment: resolve(fn.Properties.Environment?.Variables ?? {}, by),
+      };
+    });
+}
+const relays: ReturnType<typeof relaysOf> = [];
+
 beforeAll(async () => {
   observer = await startIamObserver({ target: endpoint });
   const copy = copyRepository();
@@ -124,6 +156,7 @@ beforeAll(async () => {
     const by = await createResources(template, observer.accountId);
     roles = functionRoles(template, by);
     consumers.push(...consumersOf(template, by));
+    relays.push(...relaysOf(template, by));
   } finally {
     copy.remove();
   }
@@ -132,7 +165,7 @@ beforeAll(async () => {
 afterAll(() => observer?.close());
 
 /** The handler as Lambda runs it: imported afresh with the function's own environment. */
-async function loadHandler(consumer: Consumer) {
+async function loadHandler(consumer: Pick<Consumer, 'environment' | 'role' | 'handler'>) {
   const environment = {
     ...consumer.environment,
     NODE_OPTIONS: '',
@@ -240,5 +273,46 @@ describe('every call a consumer makes is allowed by its role (IAM observed)', ()
       expect(Object.values(report.actions).flat()).toEqual(
         expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:SendMessage']),
       );
+  });
+
+  it('walks each outbox relay through publishing an outbox item, and through an SNS outage', async () => {
+    // A fork without a table that has an outbox has nothing to observe here.
+    for (const relay of relays) {
+      const handler = (await loadHandler(relay)) as unknown as (
+        event: DynamoDBStreamEvent,
+        context: Context,
+      ) => Promise<void>;
+      const [type] = eventTypes();
+      const event = buildCloudEvent(
+        currentContract(type as EventType),
+        currentContract(type as EventType).examples[0] as never,
+        'iam-observation',
+      );
+      const image = { kind: 'outbox', type: event.type, source: event.source, eventId: event.id };
+      const record = {
+        eventName: 'INSERT',
+        dynamodb: {
+          SequenceNumber: '1',
+          NewImage: Object.fromEntries(
+            Object.entries({ ...image, body: JSON.stringify(event) }).map(([k, v]) => [
+              k,
+              { S: v },
+            ]),
+          ),
+        },
+      } as DynamoDBRecord;
+      await handler({ Records: [record] }, lambdaContext(relay.role.key));
+      observer.outage(['sns']);
+      try {
+        await expect(
+          handler({ Records: [record] }, lambdaContext(relay.role.key)),
+        ).rejects.toThrow();
+      } finally {
+        observer.outage([]);
+      }
+    }
+    vi.unstubAllEnvs();
+    const report = await observer.assertAllowed(roles);
+    for (const { role } of relays) expect(report.actions[role.key]).toContain('sns:Publish');
   });
 });

@@ -11,10 +11,12 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient, dynamoClient } from '../../shared/aws/clients.ts';
+import { redriveOutbox } from '../../scripts/operations/outbox-letters.ts';
+import { documentClient, dynamoClient, snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { createOutbox } from '../../shared/outbox.ts';
 import { createOutboxRelay } from '../../shared/outbox-relay.ts';
 import {
@@ -28,12 +30,15 @@ import {
 
 let tableName: string;
 let queueUrl: string;
+let topicArn: string;
+let relayDeadLetters: string;
 let relay: ReturnType<typeof createOutboxRelay>;
 const streams = new DynamoDBStreamsClient({});
 
 beforeAll(async () => {
   tableName = await createTable('zqx-orders', 'id', { stream: true });
-  const topicArn = await createTopic('zqx-outbox');
+  topicArn = await createTopic('zqx-outbox');
+  relayDeadLetters = (await createQueue('zqx-outbox-dlq')).url;
   const queue = await createQueue('zqx-outbox');
   await subscribeQueue(topicArn, queue, ['calculation.requested']);
   queueUrl = queue.url;
@@ -83,7 +88,7 @@ describe('the transactional outbox', () => {
     );
     expect(Item).toEqual({ id: order, status: 'placed' });
 
-    expect(await relay(await streamEvent(), context)).toEqual({ batchItemFailures: [] });
+    await relay(await streamEvent(), context);
     const [message, ...more] = await receiveMessages(queueUrl, { count: 1, settleMs: 1500 });
     expect(more).toEqual([]);
     expect(JSON.parse(message?.Body ?? '{}')).toEqual(written);
@@ -117,5 +122,44 @@ describe('the transactional outbox', () => {
     await relay({ Records: after.Records.slice(before) }, context);
     const stray = await receiveMessages(queueUrl, { count: 1, deadlineMs: 3000 });
     expect(stray.filter((m) => m.Body?.includes(event.data.calculationId))).toEqual([]);
+  });
+
+  it('republishes a failed batch from the table when its relay letter is redriven', async () => {
+    const [written] = await outbox().write([], [requested()]);
+    const { Table } = await dynamoClient().send(new DescribeTableCommand({ TableName: tableName }));
+    const now = new Date().toISOString();
+    // What Lambda sends the relay's on-failure destination when it gives up on a batch: a
+    // pointer to the stream records, never the events.
+    await sqsClient().send(
+      new SendMessageCommand({
+        QueueUrl: relayDeadLetters,
+        MessageBody: JSON.stringify({
+          requestContext: {
+            condition: 'RetryAttemptsExhausted',
+            functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:zqx-relay',
+          },
+          DDBStreamBatchInfo: {
+            shardId: 'shardId-1',
+            startSequenceNumber: '1',
+            endSequenceNumber: '2',
+            approximateArrivalOfFirstRecord: now,
+            approximateArrivalOfLastRecord: now,
+            batchSize: 1,
+            streamArn: Table?.LatestStreamArn,
+          },
+        }),
+      }),
+    );
+    const result = await redriveOutbox(
+      { sqs: sqsClient(), sns: snsClient(), documents: documentClient() },
+      relayDeadLetters,
+      { topicArn },
+    );
+    expect(result.batches).toBe(1);
+    expect(result.events).toBeGreaterThanOrEqual(1); // those of the other tests here may be in the window too
+    const messages = await receiveMessages(queueUrl, { count: result.events, settleMs: 1500 });
+    expect(messages.map((m) => JSON.parse(m.Body ?? '{}').id)).toContain(written?.id);
+    const left = await receiveMessages(relayDeadLetters, { count: 1, deadlineMs: 1500 });
+    expect(left).toEqual([]);
   });
 });

@@ -22,6 +22,11 @@ export const PRICES_USD = {
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem']);
+/**
+ * Write units of one TransactWriteItems call of the example: a calculation and its outbox item,
+ * each billed twice (a transactional write costs 2 units per item under 1 KB).
+ */
+const TRANSACTION_WRITE_UNITS = 4;
 
 export interface CostInput {
   /** AWS calls the functions made per calculation, by `service:Operation`. */
@@ -62,7 +67,8 @@ export function usdPerMillion(input: CostInput) {
       PRICES_USD.sqsRequest *
       million,
     dynamodb:
-      (per((k) => k.startsWith('dynamodb:') && WRITES.has(operation(k))) *
+      ((per((k) => k.startsWith('dynamodb:') && WRITES.has(operation(k))) +
+        per((k) => k === 'dynamodb:TransactWriteItems') * TRANSACTION_WRITE_UNITS) *
         PRICES_USD.dynamoWriteUnit +
         per((k) => k.startsWith('dynamodb:') && READS.has(operation(k))) *
           PRICES_USD.dynamoReadUnit) *

@@ -203,6 +203,7 @@ async function start(ctx: ScenarioContext): Promise<ScenarioRun> {
       const lost: string[] = [];
       const duplicates: string[] = [];
       const records = new Map<string, Record<string, unknown>>();
+      const outboxed = new Map<string, number>(); // calculationId → its outbox items
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         const page = await documentClient().send(
@@ -212,9 +213,21 @@ async function start(ctx: ScenarioContext): Promise<ScenarioRun> {
             ConsistentRead: true,
           }),
         );
-        for (const item of page.Items ?? []) records.set(item.calculationId as string, item);
+        for (const item of page.Items ?? []) {
+          // The outbox items of the requests (storage writes each calculation with its event):
+          // one per calculation, however often its request was retried under faults.
+          if (item.kind === 'outbox') {
+            const { data } = JSON.parse(String(item.body)) as { data: { calculationId: string } };
+            outboxed.set(data.calculationId, (outboxed.get(data.calculationId) ?? 0) + 1);
+          } else records.set(item.calculationId as string, item);
+        }
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
+      for (const [id, n] of outboxed)
+        if (n > 1) duplicates.push(`calculation ${id} was written to the outbox ${n} times`);
+      for (const c of calculations)
+        if (c.via === 'http' && c.calculationId && !outboxed.has(c.calculationId))
+          lost.push(`calculation ${c.calculationId} was accepted but its event never written`);
 
       const accepted2xx = new Map<string, ReceivedWebhook[]>(); // calculationId → accepted deliveries
       for (const d of receiver.deliveries) {

@@ -20,11 +20,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The bare module standing in for each handler source of the example. */
 export const BARE_MODULES: Record<string, string> = {
-  'services/calculator/api.ts': 'calculator-api.ts',
   'services/calculator/worker.ts': 'calculator-worker.ts',
   'services/storage/api.ts': 'storage-api.ts',
   'services/storage/worker.ts': 'storage-worker.ts',
   'services/notifier/worker.ts': 'notifier-worker.ts',
+  'shared/outbox-relay-function.ts': 'outbox-relay.ts',
 };
 
 /** Deploy `stage` as the real stack, then swap every function's code for its bare handler. */

@@ -11,6 +11,7 @@ let handler: (event: APIGatewayProxyEventV2, context: never) => Promise<unknown>
 beforeAll(async () => {
   vi.stubEnv('SERVICE_NAME', 'storage');
   vi.stubEnv('CALCULATIONS_TABLE', 'calculations');
+  vi.stubEnv('IDEMPOTENCY_TABLE', 'idempotency');
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
   ({ handler } = (await import('./api.ts')) as unknown as { handler: typeof handler });
   dynamo.on(GetCommand).resolves({

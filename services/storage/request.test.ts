@@ -5,27 +5,35 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  TransactionCanceledException,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 
 // POST /calculations with Powertools idempotency over an in-memory idempotency table (the
-// conditions its DynamoDB layer writes with, no more) and SNS mocked: what a client sees of its
-// Idempotency-Key, and what is published.
+// conditions its DynamoDB layer writes with, no more) and the calculations table's transactions
+// mocked: what a client sees of its Idempotency-Key, and what is written to the outbox.
 type Item = Record<string, AttributeValue>;
 const table = new Map<string, Item>();
 const dynamo = mockClient(DynamoDBClient);
-const sns = mockClient(SNSClient);
+const documents = mockClient(DynamoDBDocumentClient);
+/** The calculations written, by id; and every transaction committed. */
+const calculations = new Set<string>();
+const committed: TransactWriteCommandInput[] = [];
 let handler: (event: APIGatewayProxyEventV2, context: unknown) => Promise<unknown>;
 
 beforeAll(async () => {
-  vi.stubEnv('SERVICE_NAME', 'calculator');
-  vi.stubEnv('EVENTS_TOPIC_ARN', 'arn:aws:sns:us-east-1:000000000000:events');
+  vi.stubEnv('SERVICE_NAME', 'storage');
+  vi.stubEnv('CALCULATIONS_TABLE', 'calculations');
   vi.stubEnv('IDEMPOTENCY_TABLE', 'idempotency');
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
   ({ handler } = (await import('./api.ts')) as unknown as { handler: typeof handler });
@@ -47,7 +55,9 @@ function updateItem(input: UpdateItemCommandInput) {
 beforeEach(() => {
   table.clear();
   dynamo.reset();
-  sns.reset();
+  documents.reset();
+  calculations.clear();
+  committed.length = 0;
   dynamo.on(PutItemCommand).callsFake(({ Item }: { Item: Item }) => {
     const key = Item.id?.S ?? '';
     const old = table.get(key);
@@ -67,7 +77,19 @@ beforeEach(() => {
     table.delete(Key.id.S);
     return {};
   });
-  sns.on(PublishCommand).resolves({ MessageId: 'm' });
+  // The calculation's Put is only if its id is new: a transaction that finds it is cancelled.
+  documents.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
+    const id = String(input.TransactItems?.[0]?.Put?.Item?.calculationId);
+    if (calculations.has(id))
+      throw new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      });
+    calculations.add(id);
+    committed.push(input);
+    return {};
+  });
 });
 
 const body = JSON.stringify({ operation: 'add', a: '1', b: '2' });
@@ -90,7 +112,7 @@ const post = async ({ key, claims }: { key?: string; claims?: Record<string, unk
         ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
       },
     } as unknown as APIGatewayProxyEventV2,
-    { getRemainingTimeInMillis: () => 10_000, functionName: 'calculator-api' },
+    { getRemainingTimeInMillis: () => 10_000, functionName: 'storage-api' },
   )) as APIGatewayProxyStructuredResultV2;
 
 const accepted = (response: APIGatewayProxyStructuredResultV2) => {
@@ -100,11 +122,18 @@ const accepted = (response: APIGatewayProxyStructuredResultV2) => {
   return calculationId;
 };
 
-/** The calculation.requested events published, as their data. */
-const requested = () =>
-  sns
-    .commandCalls(PublishCommand)
-    .map((call) => JSON.parse(call.args[0].input.Message ?? '{}').data as Record<string, unknown>);
+/** The calculation.requested events written to the outbox, whole. */
+const outboxEvents = () =>
+  committed.flatMap((t) =>
+    (t.TransactItems ?? [])
+      .map((item) => item.Put?.Item)
+      .filter((item) => item?.kind === 'outbox')
+      .map(
+        (item) => JSON.parse(String(item?.body)) as { id: string; data: Record<string, unknown> },
+      ),
+  );
+/** … and their data. */
+const requested = () => outboxEvents().map((event) => event.data);
 
 describe('POST /calculations', () => {
   it('answers a repeat with the same Idempotency-Key with the same id and Location, and starts one calculation', async () => {
@@ -113,6 +142,22 @@ describe('POST /calculations', () => {
     expect(again.headers?.Location).toBe(first.headers?.Location);
     expect(accepted(again)).toBe(accepted(first));
     expect(requested().map((data) => data.calculationId)).toEqual([accepted(first)]);
+  });
+
+  it('writes the pending calculation and its calculation.requested in one transaction', async () => {
+    const id = accepted(await post({ key: 'k-1', claims: { sub: 'alice' } }));
+    const [transaction] = committed;
+    const [calculation, event] = transaction?.TransactItems ?? [];
+    expect(calculation?.Put?.Item).toMatchObject({
+      calculationId: id,
+      status: 'pending',
+      operation: 'add',
+      owner: 'alice',
+    });
+    expect(event?.Put?.Item).toMatchObject({ kind: 'outbox', type: 'calculation.requested' });
+    expect(requested()).toEqual([
+      { calculationId: id, operation: 'add', a: '1', b: '2', owner: 'alice' },
+    ]);
   });
 
   it('gives ids nobody can compute from the key: the same key on two fresh tables is two random ids', async () => {
@@ -152,23 +197,20 @@ describe('POST /calculations', () => {
     expect([...table]).toEqual(stored);
   });
 
-  it('republishes the same calculation under the same event id when re-run after a crash between publishing and storing its answer', async () => {
-    // The answer's record is never marked done, as when the function dies after publishing.
+  it('writes nothing twice when re-run after a crash between its write and storing its answer', async () => {
+    // The answer's record is never marked done, as when the function dies after the write.
     dynamo.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
-      if (!input.Key?.id?.S?.startsWith('calculator-api#ids#')) throw new Error('killed');
+      if (!input.Key?.id?.S?.startsWith('storage-api#ids#')) throw new Error('killed');
       return updateItem(input);
     });
     expect((await post({ key: 'k-1', claims: { sub: 'alice' } })).statusCode).toBe(500);
-    // Its in-progress record expires with the invocation; the client's retry runs it again.
+    // Its in-progress record expires with the invocation; the client's retry runs it again, and
+    // its transaction finds the calculation written under the same reserved id.
     for (const item of table.values())
       if (item.status?.S === 'INPROGRESS') item.in_progress_expiration = { N: '0' };
     dynamo.on(UpdateItemCommand).callsFake(updateItem);
     const id = accepted(await post({ key: 'k-1', claims: { sub: 'alice' } }));
-    const published = sns
-      .commandCalls(PublishCommand)
-      .map((call) => JSON.parse(call.args[0].input.Message ?? '{}') as { id: string });
-    expect(published).toHaveLength(2);
-    expect(published[1]?.id).toBe(published[0]?.id); // deduplicated downstream
-    expect(requested().map((data) => data.calculationId)).toEqual([id, id]);
+    expect(documents.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(requested().map((data) => data.calculationId)).toEqual([id]);
   });
 });
