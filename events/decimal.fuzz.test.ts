@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DecimalString } from './decimal.ts';
+import { DECIMAL_TEXT_SCHEMA, DecimalString } from './decimal.ts';
 
 // Any string or number: a canonical decimal string that parses back to itself, or a validation
 // issue naming the value — never a throw.
@@ -33,4 +33,21 @@ describe('DecimalString (fuzz)', () => {
       { numRuns },
     );
   }, 300_000);
+});
+
+describe('DECIMAL_TEXT_SCHEMA: what openapi.yaml says of an operand string', () => {
+  const pattern = new RegExp(DECIMAL_TEXT_SCHEMA.pattern);
+  const text = fc.stringMatching(/^[ \t]?[+-]?[0-9.eE+-]{0,12}[ \t]?$/);
+  it('admits exactly the strings the parser reads as decimals (the range aside)', () => {
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ maxLength: 120 })), (s) => {
+        const documented = pattern.test(s) && s.length <= DECIMAL_TEXT_SCHEMA.maxLength;
+        const parsed = DecimalString.safeParse(s);
+        const outOfRange =
+          !parsed.success && /out of range|significant digits/.test(parsed.error.message);
+        expect(documented).toBe(parsed.success || outOfRange);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -26,6 +26,17 @@ const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** Longer than any contract decimal can be written (34 digits, a point, a sign, an exponent). */
 const MAX_TEXT_LENGTH = 100;
 
+/**
+ * The decimal rule as JSON Schema can check it, for documents that describe an input (an HTTP
+ * request): the text's pattern, blanks around it allowed (they are trimmed), and its length. Both
+ * apply to strings only; a JSON number is any number. The range (34 significant digits, exponent
+ * within ±6143) is left to the parser.
+ */
+export const DECIMAL_TEXT_SCHEMA = {
+  pattern: `^\\s*${DECIMAL_TEXT.source.slice(1, -1)}\\s*$`,
+  maxLength: MAX_TEXT_LENGTH,
+} as const;
+
 /** At most `max` characters of what a client sent, for a message that names it. */
 export const preview = (text: string, max = 24): string =>
   text.length > max ? `${text.slice(0, max)}…` : text;
@@ -75,7 +86,8 @@ export const DecimalString = z
   })
   .transform((input, ctx) => {
     const text = typeof input === 'number' ? String(input) : input.trim();
-    if (text.length > MAX_TEXT_LENGTH) {
+    // As sent, blanks included: the length DECIMAL_TEXT_SCHEMA documents.
+    if ((typeof input === 'string' ? input : text).length > MAX_TEXT_LENGTH) {
       ctx.addIssue({
         code: 'custom',
         message: `"${preview(text)}" is longer than a decimal may be written (${MAX_TEXT_LENGTH} characters)`,

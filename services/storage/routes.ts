@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { CalculationErrorCode } from '../../events/calculation-error-code.ts';
 import { CalculationRequest } from '../../events/calculation-fields.ts';
+import { DECIMAL_TEXT_SCHEMA, DecimalString } from '../../events/decimal.ts';
 import { Operation } from '../../events/operation.ts';
 import type { HttpOperation } from '../../shared/http/operation.ts';
 import { CalculationStatus } from './status.ts';
@@ -46,6 +47,19 @@ export const CalculationAccepted = z
   })
   .meta({ id: 'CalculationAccepted' });
 
+/** An operand as a request may send it: the document carries the decimal text rule (openapi.yaml). */
+const operand = (description: string) =>
+  DecimalString.meta({
+    description: `${description}: a decimal number, as a string (up to 34 significant digits, an optional exponent) or a JSON number.`,
+    ...DECIMAL_TEXT_SCHEMA,
+  });
+
+/** The request body: the event's fields, with the operands' rule where JSON Schema can check it. */
+const HttpCalculationRequest = CalculationRequest.extend({
+  a: operand('The first operand'),
+  b: operand('The second operand'),
+}).meta({ id: 'CalculationRequest' });
+
 export const requestCalculation = {
   method: 'POST',
   path: '/calculations',
@@ -53,7 +67,7 @@ export const requestCalculation = {
   summary: 'Request a calculation',
   description:
     'Stores the calculation as pending and, in the same transaction, calculation.requested (the outbox); answers at once. GET /calculations/{id} reads it right away, its result once computed.',
-  request: { body: CalculationRequest.meta({ id: 'CalculationRequest' }) },
+  request: { body: HttpCalculationRequest },
   idempotent: true,
   responses: {
     202: {
