@@ -21,8 +21,11 @@ import { stubWorkerEnv } from './test/support/worker-env.ts';
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
 type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
-// Every service in topology.json is a queue consumer (custom.consumers in serverless.yml).
-const consumers = Object.keys(topology.services);
+// Every service in topology.json that consumes is a queue consumer (custom.consumers in
+// serverless.yml); an HTTP service may consume nothing.
+const consumers = Object.entries(topology.services)
+  .filter(([, s]) => s.consumes.length > 0)
+  .map(([name]) => name);
 // The tables with an outbox (custom.tables): each has a relay on its stream, with a DLQ.
 const { custom } = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
   custom: { tables?: Record<string, { outbox?: boolean }> | null };
@@ -162,6 +165,7 @@ describe('serverless.yml → CloudFormation', () => {
   it('subscribes each service queue with raw delivery and the filter policy from topology.json', () => {
     const subscriptions = ofType('AWS::SNS::Subscription');
     for (const [service, { consumes }] of Object.entries(topology.services)) {
+      if (!consumes.length) continue;
       const queueId = consumerIds(service).queue;
       const subscription = subscriptions.find(
         ([, s]) => logicalId(s.Properties.Endpoint) === queueId,
