@@ -17,7 +17,7 @@ import { parse } from 'yaml';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import type { ContractViolationCode } from '../../events/contract-violation.ts';
 import { currentContract, type EventType } from '../../events/registry.ts';
-import { snsClient, sqsClient } from '../../shared/aws/clients.ts';
+import { documentClient, snsClient, sqsClient } from '../../shared/aws/clients.ts';
 import { describeChecked, startIamObserver } from '../iam/observer.ts';
 import { deployedFunctionRoles } from '../iam/stack-roles.ts';
 import { removeStaleTaps, tapEvents } from '../local/event-tap.ts';
@@ -31,6 +31,7 @@ import {
   redrive,
   sourceQueueOf,
 } from '../operations/dead-letters.ts';
+import { outboxItemsOf } from '../operations/outbox-letters.ts';
 import { cloudFormationTags } from '../serverless/cloudformation-yaml.ts';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 import type { ChaosScenario, ScenarioRun, ScenarioVerdict } from './scenario.ts';
@@ -738,6 +739,21 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     }
     for (const id of engineEvents.keys())
       if (!seen.has(id)) lostDetails.push(`event ${id} was published but never seen on the bus`);
+    // Every event a service wrote to a table's outbox during the run (shared/outbox.ts) was
+    // relayed onto the bus, whatever the faults did to the transaction, the relay or its retries.
+    const runWindow = {
+      firstArrival: new Date(startedAt).toISOString(),
+      lastArrival: new Date().toISOString(),
+    };
+    for (const tableName of stack.outboxTables) {
+      const written = await outboxItemsOf(documentClient(), { ...runWindow, tableName });
+      o.log(`${tableName}: ${written.length} events written to its outbox during the run`);
+      for (const item of written)
+        if (!seen.has(item.eventId))
+          lostDetails.push(
+            `${tableName}: outbox event ${item.eventId} (${item.type}) written but never published`,
+          );
+    }
     // Records a consumer does not keep per event id (an HTTP API's Idempotency-Key, a handler's
     // own per delivery) are shown, not judged: completed twice, the work ran twice, and whether
     // that had a second effect is for a scenario's oracle to say (derived ids make it harmless).

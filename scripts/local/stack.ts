@@ -98,6 +98,8 @@ export interface StackOutputs {
   deadLetterQueues: Record<string, string>;
   /** Which of those are outbox relays' (their letters point at stream records, not events). */
   outboxDeadLetterQueues: string[];
+  /** The names of the tables with an outbox (custom.tables, `outbox: true`). */
+  outboxTables: string[];
 }
 
 const DLQ_OUTPUT = /^([A-Z][A-Za-z0-9]*)DeadLetterQueueUrl$/;
@@ -132,11 +134,15 @@ export async function stackOutputs(stage = 'local'): Promise<StackOutputs> {
   const apiId = outputs.HttpApiId;
   const deadLetterQueues: Record<string, string> = {};
   const outboxDeadLetterQueues: string[] = [];
+  const outboxTables: string[] = [];
   for (const [key, value] of Object.entries(outputs)) {
     const match = DLQ_OUTPUT.exec(key);
     if (!match?.[1]) continue;
     deadLetterQueues[serviceOf(match[1])] = value;
-    if (match[1].endsWith('Outbox')) outboxDeadLetterQueues.push(serviceOf(match[1]));
+    if (!match[1].endsWith('Outbox')) continue;
+    outboxDeadLetterQueues.push(serviceOf(match[1]));
+    const table = outputs[`${match[1].replace(/Outbox$/, '')}TableName`];
+    if (table) outboxTables.push(table);
   }
   return {
     stage,
@@ -148,6 +154,7 @@ export async function stackOutputs(stage = 'local'): Promise<StackOutputs> {
     eventsTopicArn: need('EventsTopicArn'),
     deadLetterQueues,
     outboxDeadLetterQueues,
+    outboxTables,
   };
 }
 

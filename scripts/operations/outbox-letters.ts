@@ -63,7 +63,7 @@ export const WINDOW_SLACK_MS = 60_000;
 /** The outbox items of `tableName` written within the failure's window (plus slack), oldest first. */
 export async function outboxItemsOf(
   documents: DynamoDBDocumentClient,
-  failure: StreamFailure,
+  failure: Pick<StreamFailure, 'tableName' | 'firstArrival' | 'lastArrival'>,
 ): Promise<OutboxItem[]> {
   const shift = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
   const items: OutboxItem[] = [];

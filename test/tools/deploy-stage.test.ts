@@ -42,7 +42,8 @@ describe('npm run deploy:stage', () => {
     const onAws = step('--aws', '--test');
     const awsOutput = onAws.output;
     expect(onAws.status, awsOutput).toBe(0);
-    expect(awsOutput).toMatch(/calculations-api\.test\.ts|No test files found/);
+    // (the example's calculations-api.test.ts, a generated HTTP service's <name>-api.test.ts)
+    expect(awsOutput).toMatch(/[\w-]+-api\.test\.ts|No test files found/);
     expect(awsOutput).not.toMatch(/webhook-targets\.test\.ts/);
 
     const removal = step('--remove');
