@@ -36,7 +36,8 @@ export const New${P} = z
   .object({
     description: z.string().min(1).max(1000).meta({ description: 'What it is.' }),
   })
-  .meta({ id: 'New${P}' });
+  // The example is what \`npm run chaos\` creates under faults (scripts/chaos/scenarios/http-creates.ts).
+  .meta({ id: 'New${P}', examples: [{ description: 'An example' }] });
 
 /** One ${name} item, as the API shows it. */
 export const ${P}Item = New${P}.extend({

@@ -140,7 +140,7 @@ export async function loadScenarios(): Promise<ChaosScenario[]> {
       scenario?: ChaosScenario;
     };
     if (!module.scenario) throw new Error(`scripts/chaos/scenarios/${file} exports no scenario`);
-    scenarios.push(module.scenario);
+    if (module.scenario.applies?.() ?? true) scenarios.push(module.scenario);
   }
   return scenarios;
 }

@@ -62,6 +62,8 @@ export interface ScenarioRun {
 
 export interface ChaosScenario {
   name: string;
+  /** Whether it has anything to do in this fork (default: yes); one that has not is not run. */
+  applies?: () => boolean;
   /** Deployment settings the scenario needs on the stage, e.g. where webhooks go. */
   deploy?: { webhookUrl?: string };
   /** Called once the stage is deployed and clean, before faults are switched on. */
