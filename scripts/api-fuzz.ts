@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain, wholeNumber } from './cli.ts';
+import { parseCli, runMain, UsageError, wholeNumber } from './cli.ts';
 import { ensurePythonPackages } from './python-venv.ts';
 import { pinsOf } from './tool-pins.ts';
 
@@ -22,11 +22,13 @@ against a deployed stage's HTTP API with openapi.yaml: every phase, every check.
   --stage s          the deployed stage (default local: deployed into the emulator first)
   --max-examples n   test cases per operation and phase (default 50)
   --seed n           reproduce a run (each run prints its seed)
+  --yes              fuzz a stage that is not local (hundreds of real requests, real effects)
   --help             this text`,
   options: {
     stage: { type: 'string', default: 'local' },
     'max-examples': { type: 'string' },
     seed: { type: 'string' },
+    yes: { type: 'boolean', default: false },
   },
 } as const;
 
@@ -36,6 +38,10 @@ async function main(): Promise<number> {
   const { values } = parseCli(cli);
   const maxExamples = wholeNumber('max-examples', values['max-examples'], 1) ?? 50;
   const seed = wholeNumber('seed', values.seed, 0) ?? Date.now() % 2 ** 31;
+  if (values.stage !== 'local' && !values.yes)
+    throw new UsageError(
+      `Fuzzing stage ${values.stage} sends it hundreds of real requests with real effects (events, webhooks); add --yes.`,
+    );
   const bin = ensurePythonPackages(path.join(root, '.tools', 'schemathesis'), [SCHEMATHESIS], (l) =>
     console.log(l),
   );

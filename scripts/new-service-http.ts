@@ -86,6 +86,7 @@ import { GetCommand${outbox ? '' : ', PutCommand'} } from '@aws-sdk/lib-dynamodb
 import * as z from 'zod';
 import { documentClient } from '../../shared/aws/clients.ts';
 import { baseConfigShape, loadConfig } from '../../shared/config.ts';
+import { callerOf } from '../../shared/http/caller.ts';
 import { createHttpApi, route } from '../../shared/http/create-http-api.ts';
 import { type HttpEvent, problem, respond } from '../../shared/http/operation.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -109,7 +110,13 @@ const outbox = createOutbox({
 /** POST /${name}: ${outbox ? 'the item and its events in one transaction' : 'the item'}, then 201 with it. */
 async function create(event: HttpEvent<typeof create${P}>) {
   const item = { id: randomUUID(), ...event.input.body, createdAt: new Date().toISOString() };
-  const put = { TableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' };
+  // With an authenticated API, its creator (JWT sub) alone may read it; never shown.
+  const owner = callerOf(event);
+  const put = {
+    TableName,
+    Item: { ...item, ...(owner ? { owner } : {}) },
+    ConditionExpression: 'attribute_not_exists(id)',
+  };
 ${
   outbox
     ? `  await outbox.write([{ Put: put }], [${events}]);`
@@ -122,8 +129,14 @@ ${
 /** GET /${name}/{id} */
 async function read(event: HttpEvent<typeof get${P}>) {
   const { id } = event.input.path;
-  const { Item } = await documentClient().send(new GetCommand({ TableName, Key: { id } }));
-  if (!Item) throw problem(get${P}, 404, 'Not Found', \`No ${name} item \${id}\`);
+  // Strongly consistent: a read right after the create that wrote it finds it.
+  const { Item } = await documentClient().send(
+    new GetCommand({ TableName, Key: { id }, ConsistentRead: true }),
+  );
+  // To another caller it does not exist (a 403 would confirm the id).
+  const caller = callerOf(event);
+  if (!Item || (caller !== undefined && Item.owner !== caller))
+    throw problem(get${P}, 404, 'Not Found', \`No ${name} item \${id}\`);
   const { description, createdAt } = Item;
   return respond(get${P}, 200, { id, description, createdAt });
 }

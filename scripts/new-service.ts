@@ -174,6 +174,11 @@ export function createService(root: string, service: NewService): string[] {
       `"${name}" is not a valid service name: use lowercase letters, digits and single hyphens, starting with a letter (e.g. "invoicing").`,
     );
   }
+  if (name === 'outbox' || name.endsWith('-outbox')) {
+    throw new GeneratorError(
+      `"${name}" ends in "outbox", which names a table's outbox relay (its DLQ is <table>-outbox in npm run dlq): pick another name.`,
+    );
+  }
   const dir = path.join(root, 'services', name);
   const topologyFile = path.join(root, 'events', 'topology.json');
   const topology = JSON.parse(readFileSync(topologyFile, 'utf8'));

@@ -102,6 +102,14 @@ describe('custom.tables', () => {
     ]);
   });
 
+  it('refuses a key attribute an outbox item would overwrite', () => {
+    for (const key of [
+      tablesSchema.additionalProperties.properties.partitionKey,
+      tablesSchema.additionalProperties.properties.sortKey,
+    ])
+      expect(key.not.enum).toEqual(expect.arrayContaining(['kind', 'type', 'body', 'expiresAt']));
+  });
+
   it('accepts only the keys it knows, so a typo fails the deploy', () => {
     expect(tablesSchema.additionalProperties.additionalProperties).toBe(false);
     expect(Object.keys(tablesSchema.additionalProperties.properties).sort()).toEqual([

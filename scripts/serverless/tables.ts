@@ -216,6 +216,13 @@ export function describeTable(name: string, entry: TableEntry, input: TableInput
   return { resources, outputs, functions: { [ids.relayFunction]: relay } };
 }
 
+/** A key attribute's name: never one an outbox item or the TTL writes (shared/outbox.ts). */
+const KEY_NAME = {
+  type: 'string',
+  pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+  not: { enum: ['kind', 'type', 'source', 'eventId', 'body', 'writtenAt', TTL_ATTRIBUTE] },
+};
+
 /** JSON schema of `custom.tables`: the framework rejects a typo before anything is built. */
 export const tablesSchema = {
   type: 'object',
@@ -223,8 +230,8 @@ export const tablesSchema = {
   additionalProperties: {
     type: 'object',
     properties: {
-      partitionKey: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-      sortKey: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      partitionKey: KEY_NAME,
+      sortKey: KEY_NAME,
       outbox: { type: 'boolean' },
       deletionProtection: { anyOf: [{ type: 'boolean' }, { enum: ['true', 'false'] }] },
     },

@@ -120,7 +120,8 @@ const idempotentStartCalculation = middy(
 /** GET /calculations/{id} */
 async function readCalculation(event: HttpEvent<typeof getCalculation>) {
   const { id } = event.input.path;
-  const record = await store.get(id);
+  // Strongly consistent: a GET right after the POST that wrote it must find it (read your writes).
+  const record = await store.get(id, { consistent: true });
   // With an authenticated API only the caller who asked may read it; to anyone else it does not
   // exist (a 403 would confirm the id).
   const caller = callerOf(event);
