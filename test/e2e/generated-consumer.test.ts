@@ -89,16 +89,42 @@ describe('a consumer made by npm run new:service', () => {
     expect(messages[0]?.MessageAttributes?.['failure.consumer']?.StringValue).toBe(name);
 
     // Nothing else is waiting in its queue: the other types never reached it.
+    // The one it received may still be in flight (its letter is sent before the poller deletes
+    // it), so wait for the queue to drain; anything else would stay.
     const queueUrl = deadLetterQueue.replace(/-dlq$/, '');
-    const { Attributes } = await sqsClient().send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
+    const counts = async () => {
+      const { Attributes = {} } = await sqsClient().send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return Attributes;
+    };
+    const drained = await eventually(
+      async () => {
+        const attributes = await counts();
+        const empty =
+          attributes.ApproximateNumberOfMessages === '0' &&
+          attributes.ApproximateNumberOfMessagesNotVisible === '0';
+        return empty ? attributes : undefined;
+      },
+      { deadlineMs: 30_000, what: `the ${name} consumer's queue to be empty` },
     );
-    expect(Attributes).toMatchObject({
+    expect(drained).toMatchObject({
       ApproximateNumberOfMessages: '0',
       ApproximateNumberOfMessagesNotVisible: '0',
     });
+    // And its DLQ holds the one letter: a type it does not consume would have been refused too.
+    const { Attributes: letters } = await sqsClient().send(
+      new GetQueueAttributesCommand({
+        QueueUrl: deadLetterQueue,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    expect(
+      Number(letters?.ApproximateNumberOfMessages) +
+        Number(letters?.ApproximateNumberOfMessagesNotVisible),
+    ).toBe(1);
   });
 });

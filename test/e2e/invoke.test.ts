@@ -13,8 +13,11 @@ import { serviceName } from '../../scripts/local/stack.ts';
 // in a TypeScript source line (mapped through tsx's source map, as VS Code maps it).
 const stack = inject('stack');
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const [service = ''] = Object.keys(stack.deadLetterQueues);
-const type = (topology.services[service as keyof typeof topology.services]?.consumes ?? [])[0];
+// The first service that consumes (an HTTP service and a relay's outbox DLQ consume nothing).
+const consumes = (name: string) =>
+  topology.services[name as keyof typeof topology.services]?.consumes ?? [];
+const service = Object.keys(stack.deadLetterQueues).find((name) => consumes(name).length) ?? '';
+const type = consumes(service)[0];
 const fn = `${service}Worker`;
 const invoke = (...args: string[]) =>
   spawnSync('node_modules/.bin/tsx', ['scripts/invoke.ts', ...args, '--stage', stack.stage], {
