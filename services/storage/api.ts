@@ -12,6 +12,7 @@ import { createLogger } from '../../shared/logger.ts';
 import { createOutbox } from '../../shared/outbox.ts';
 import { createCalculationStore } from './calculation-store.ts';
 import { storageApiConfig } from './config.ts';
+import { createRequestIds } from './request-ids.ts';
 import { getCalculation, requestCalculation } from './routes.ts';
 
 const config = storageApiConfig();
@@ -33,26 +34,7 @@ const idempotencyTable = () =>
     awsSdkV3Client: idempotencyDynamoClient(),
   });
 
-/**
- * The ids of a request with an Idempotency-Key: random the first time, then kept under its caller,
- * key and body (another body is another calculation, even once the answer's record expired).
- * Random, never derived from the key: on a public API whoever guessed a key could compute the id
- * and read the result. Kept apart from the answer, which is stored only once the request is done:
- * a request re-executed after a crash between its write and storing its answer finds its
- * calculation written under the same id, and writes nothing twice.
- */
-const reserveIds = makeIdempotent(
-  async (_request: { caller?: string; key: string; body: string }, _context: Context) => ({
-    calculationId: randomUUID(),
-    eventId: randomUUID(),
-  }),
-  {
-    persistenceStore: idempotencyTable(),
-    config: new IdempotencyConfig({ expiresAfterSeconds: 24 * 60 * 60 }),
-    // Under the role's `storage-api#*` leading keys, apart from the answers' records.
-    keyPrefix: 'storage-api#ids',
-  },
-);
+const reserveIds = createRequestIds(config.IDEMPOTENCY_TABLE);
 
 /** The transaction was refused because its calculation is already written (the first item's condition). */
 const alreadyWritten = (error: unknown) =>
@@ -63,12 +45,11 @@ const alreadyWritten = (error: unknown) =>
  * POST /calculations: the calculation (pending) and calculation.requested in one transaction,
  * then 202 with where to look — readable at once, whatever the bus is doing.
  */
-async function startCalculation(event: HttpEvent<typeof requestCalculation>, context: Context) {
+// Two parameters, as a handler: makeIdempotent takes the second for the invocation's time left.
+async function startCalculation(event: HttpEvent<typeof requestCalculation>, _context: Context) {
   const { body: request, idempotencyKey: key } = event.input;
   const owner = callerOf(event);
-  const ids = key
-    ? await reserveIds({ caller: owner, key, body: event.body ?? '' }, context)
-    : undefined;
+  const ids = key ? await reserveIds({ caller: owner, key, body: event.body ?? '' }) : undefined;
   const calculationId = ids?.calculationId ?? randomUUID();
   try {
     const [requested] = await outbox.write(

@@ -213,4 +213,35 @@ describe('POST /calculations', () => {
     expect(documents.commandCalls(TransactWriteCommand)).toHaveLength(2);
     expect(requested().map((data) => data.calculationId)).toEqual([id]);
   });
+
+  it('starts one calculation when a run outlives its invocation and the client retried meanwhile', async () => {
+    // Run 1 is held at its first call after its ids record exists (a call held in the network
+    // past the timeout); its in-progress records expire, as with the invocation's time.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding = true;
+    const holdOnce = async () => {
+      const ids = [...table.keys()].some((key) => key.startsWith('storage-api#ids#'));
+      if (!(holding && ids)) return;
+      holding = false;
+      for (const item of table.values())
+        if (item.status?.S === 'INPROGRESS') item.in_progress_expiration = { N: '0' };
+      await held;
+    };
+    dynamo.on(UpdateItemCommand).callsFake(async (input: UpdateItemCommandInput) => {
+      await holdOnce();
+      return updateItem(input);
+    });
+    const first = post({ key: 'k-1', claims: { sub: 'alice' } });
+    await vi.waitFor(() => expect(holding).toBe(false));
+    // The client's retry runs to the end while run 1 is held …
+    const retried = accepted(await post({ key: 'k-1', claims: { sub: 'alice' } }));
+    release();
+    // … then run 1 ends too: both answer the same calculation, written once.
+    const late = await first;
+    if (late.statusCode === 202) expect(accepted(late)).toBe(retried);
+    expect(requested().map((data) => data.calculationId)).toEqual([retried]);
+  });
 });
