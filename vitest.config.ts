@@ -22,6 +22,7 @@ const TOOLING_TESTS = [
   'scripts/remove-examples.test.ts',
   'scripts/serverless/bundles.test.ts',
   'scripts/stopped-emulator.test.ts',
+  'scripts/template/update.test.ts',
 ];
 /**
  * `npm run deploy:stage -- <stage> --aws --test`: the e2e files that need nothing but the stage

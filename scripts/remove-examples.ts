@@ -12,24 +12,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseCli, runMain, UsageError } from './cli.ts';
 import { formatWithBiome, regenerateDocuments } from './new-service.ts';
 import { removeEntry } from './serverless/yaml-blocks.ts';
+import { readManifest } from './template/manifest.ts';
 
-export const EXAMPLE_SERVICES = ['calculator', 'storage', 'notifier'];
-
-/** What belongs to the example domain only, besides services/<name>/. */
-const EXAMPLE_FILES = [
-  'test/e2e/calculations.test.ts',
-  'test/e2e/calculations-api.test.ts',
-  'test/e2e/webhook-targets.test.ts', // the notifier's webhooks
-  'test/integration/calculation-store.test.ts',
-  'test/iam/scenarios.test.ts', // the calculation flow under each function's role
-  'scripts/demo.ts',
-  'scripts/remove-examples.test.ts', // it checks the removal of these very examples
-  'scripts/chaos/scenarios/calculations.ts', // the chaos run's calculation oracle
-  'docs/example.md',
-  // npm run bench's end-to-end calculation flow and its pricing; the per-function figures stay.
-  'scripts/bench/example',
-  'test/tools/bench.test.ts',
-];
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** What belongs to the example domain only: template.json's `examples` (folders end in /). */
+const examplePaths = (root: string) =>
+  readManifest(root).examples.map((entry) => entry.replace(/\/$/, ''));
+export const EXAMPLE_SERVICES = examplePaths(repositoryRoot)
+  .filter((entry) => entry.startsWith('services/'))
+  .map((entry) => entry.slice('services/'.length));
 const EXAMPLE_YAML_ENTRIES = [
   ...EXAMPLE_SERVICES.map((name) => ['custom', 'consumers', name]),
   ['custom', 'tables', 'calculations'],
@@ -46,7 +37,7 @@ const EXAMPLE_BLOCK = /^<!-- example:start -->\n[\s\S]*?^<!-- example:end -->\n/
 /** Remove the example domain under `root`; returns the paths it removed or changed. */
 export function removeExamples(root: string): string[] {
   const changed: string[] = [];
-  for (const file of [...EXAMPLE_SERVICES.map((name) => `services/${name}`), ...EXAMPLE_FILES]) {
+  for (const file of examplePaths(root)) {
     if (!existsSync(path.join(root, file))) continue;
     rmSync(path.join(root, file), { recursive: true, force: true });
     changed.push(file);
@@ -103,8 +94,7 @@ entries, HTTP API, tests, demo, chaos scenario and docs) and keeps the mechanism
 function main(): number {
   const { values } = parseCli(cli);
   if (!values.yes) throw new UsageError('This deletes the example domain; say --yes to go ahead.');
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const changed = removeExamples(root);
+  const changed = removeExamples(repositoryRoot);
   console.log(`Removed the example domain:\n${changed.map((f) => `  ${f}`).join('\n')}`);
   console.log(
     'Next: npm run new:service -- <name> --consumes <type,...>, and update README.md for your system.',
