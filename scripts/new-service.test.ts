@@ -67,7 +67,7 @@ describe('npm run new:service', () => {
       written = createService(fork.dir, { name, consumes: [type], publishes: [type] });
     }, 60_000);
 
-    it('writes its folder, its topology entry and one serverless.yml entry of four lines', () => {
+    it('writes its folder, its topology entry and one serverless.yml entry of five lines', () => {
       expect(written).toEqual([
         `services/${name}/worker.ts`,
         `services/${name}/handle.ts`,
@@ -78,7 +78,7 @@ describe('npm run new:service', () => {
       const after = readFileSync(path.join(fork.dir, 'serverless.yml'), 'utf8').split('\n');
       const entry = after.indexOf(`    ${name}:`);
       expect(entry).toBeGreaterThan(0);
-      after.splice(entry, 4); // its four lines taken out again, nothing else changed
+      after.splice(entry, 5); // its five lines taken out again, nothing else changed
       expect(after.join('\n')).toBe(before);
       const topology = JSON.parse(
         readFileSync(path.join(fork.dir, 'events/topology.json'), 'utf8'),

@@ -145,6 +145,7 @@ function consumerEntry({ name, publishes }: NewService): string {
     `      handler: services/${name}/worker.handler`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a Serverless Framework variable
     '      retry: ${param:shortRetry}',
+    '      idempotency: table # as its worker says (idempotencyTable)',
     ...(publishes.length ? ['      publishes: true'] : []),
   ].join('\n');
 }

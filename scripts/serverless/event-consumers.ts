@@ -40,11 +40,11 @@ export interface ConsumerEntry {
   /** May publish events: gets the topic's ARN and sns:Publish on it. */
   publishes?: boolean;
   /**
-   * As its createConsumer says: `table` (the default here, matching `idempotency:
-   * idempotencyTable`) keeps idempotency records, so the role may use the idempotency table;
-   * `handler` keeps none, so it may not (unless its statements say so).
+   * As its createConsumer says (required, so the two are read side by side): `table` (matching
+   * `idempotency: idempotencyTable`) keeps idempotency records, so the role may use the
+   * idempotency table; `handler` keeps none, so it may not (unless its statements say so).
    */
-  idempotency?: 'table' | 'handler';
+  idempotency: 'table' | 'handler';
   environment?: Record<string, unknown>;
   /** IAM statements for what this consumer alone touches (its table, its secrets). */
   statements?: unknown[];
@@ -329,7 +329,7 @@ export const consumersSchema = {
       secondsPerRecord: { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string' }] },
       function: { type: 'object' },
     },
-    required: ['handler', 'retry'],
+    required: ['handler', 'retry', 'idempotency'],
     additionalProperties: false,
   },
 };
