@@ -3,7 +3,9 @@
 // fork recipe, performed as a new user would in a throw-away copy of this checkout — rename the
 // service, `npm run new:event`, `npm run new:service` three times (one publishing the new type,
 // one consuming it, an HTTP service with its table publishing it through its outbox), `npm run remove:examples -- --yes` before or after adding services — with names
-// drawn at random (the README's own example names among them), then `npm run lint`,
+// drawn at random (the README's own example names among them) — in a fork made from an older
+// state of the template, updated to the current one by `npm run template:update` after the
+// recipe and an edit of its own to a template file — then `npm run lint`,
 // `npm run typecheck`, `npm run contracts:check`, the whole `npm test` in the copy, which
 // deploys its services into the emulator, and `npm run test:tools` (the dev loop's proof). Every step is printed with its time; the seed
 // reproduces a run.
@@ -16,6 +18,7 @@ import { topology } from '../events/topology.ts';
 import { copyRepository } from '../test/support/repo-copy.ts';
 import { parseCli, runMain, UsageError, wholeNumber } from './cli.ts';
 import { EXAMPLE_SERVICES } from './remove-examples.ts';
+import { checkUpdated, customize, templateHistory } from './template/fork-proof.ts';
 
 const cli = {
   usage: `usage: npm run test:fork -- [--seed n] [--order examples-first|examples-last] [--keep]
@@ -106,8 +109,8 @@ async function main(): Promise<number> {
   git('init', '-q');
   // The shared installs are symlinks here, which .gitignore's `node_modules/` does not match.
   writeFileSync(path.join(fork.dir, '.git', 'info', 'exclude'), 'node_modules\n.tools\n');
-  git('add', '-A');
-  git('commit', '-qm', 'the template, forked');
+  // The fork is made from an older state of the template, and updated to the current one last.
+  const history = templateHistory(fork.dir);
   console.log(
     `[fork] seed ${plan.seed}: service "${plan.stackName}", event ${plan.newType}, services ${plan.publisher} (consumes ${plan.consumedType}, publishes ${plan.newType}), ${plan.consumer} (consumes ${plan.newType}) and ${plan.http} (HTTP with a table, publishes ${plan.newType}), ${plan.order}; in ${fork.dir}`,
   );
@@ -202,6 +205,21 @@ async function main(): Promise<number> {
       : [...addServices, removeExamples]),
   );
   recipe.push(
+    [
+      'template:update',
+      () => {
+        customize(fork.dir);
+        git('add', '-A');
+        git('commit', '-qm', 'our fork');
+        const ok = step(
+          'npm run template:update -- --from <the template, now>',
+          npmRun('template:update', '--from', history.source),
+        );
+        const problems = ok ? checkUpdated(fork.dir, history) : [];
+        for (const problem of problems) console.log(`[fork] template:update: ${problem}`);
+        return ok && problems.length === 0;
+      },
+    ],
     ['lint', () => step('npm run lint', npmRun('lint'))],
     ['typecheck', () => step('npm run typecheck', npmRun('typecheck'))],
     // The fork's own type is new to the lock: compatible, listed, not yet recorded.
@@ -222,6 +240,7 @@ async function main(): Promise<number> {
   );
   if (values.keep || failed) console.log(`[fork] the copy stays in ${fork.dir}`);
   else fork.remove();
+  history.remove();
   const passed = results.filter((r) => r.ok).length;
   console.log(`[fork] npm run test:fork -- --seed ${plan.seed} --order ${plan.order} repeats it`);
   console.log(`fork: ${passed} passed, ${results.length - passed} failed`);
