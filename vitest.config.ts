@@ -14,7 +14,7 @@ import { localAwsEnv } from './scripts/emulator/local-env.ts';
 const TOOLING_TESTS = [
   'serverless.test.ts',
   'scripts/bench/run-bench.test.ts',
-  'scripts/cli.test.ts',
+  'scripts/lib/cli.test.ts',
   'scripts/contracts-check.test.ts',
   'scripts/dev/bundles.test.ts',
   'scripts/new-event.test.ts',

@@ -9,9 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain, UsageError, wholeNumber } from './cli.ts';
-import { ensurePythonPackages } from './python-venv.ts';
-import { pinsOf } from './tool-pins.ts';
+import { parseCli, runMain, UsageError, wholeNumber } from './lib/cli.ts';
+import { ensurePythonPackages } from './lib/python-venv.ts';
+import { pinsOf } from './lib/tool-pins.ts';
 
 const SCHEMATHESIS = pinsOf('schemathesis.txt')[0] ?? 'schemathesis';
 

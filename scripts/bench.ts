@@ -6,7 +6,7 @@
 // same stack with bare handlers); everything it sends goes to 127.0.0.1.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain, wholeNumber } from './cli.ts';
+import { parseCli, runMain, wholeNumber } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run bench -- [--json] [--no-e2e] [--latency-ms n] [--rounds n] [--cold-runs n]

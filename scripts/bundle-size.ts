@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain } from './cli.ts';
+import { parseCli, runMain } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run size

@@ -1,10 +1,10 @@
 #!/usr/bin/env tsx
 import { defaultChaosOptions, formatReport, runChaos } from './chaos/engine.ts';
+import { applyLocalAwsEnv } from './emulator/local-env.ts';
 // `npm run chaos`: the chaos proof (scripts/chaos/engine.ts, plus every scenario in
 // scripts/chaos/scenarios/) against its own emulator stage, `chaos`. Prints the conservation
 // table and, last, one summary line; exits 1 when anything was lost or applied twice.
-import { parseCli, runMain, UsageError } from './cli.ts';
-import { applyLocalAwsEnv } from './emulator/local-env.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
 
 const d = defaultChaosOptions;
 const usage = `usage: npm run chaos -- [options]

@@ -7,7 +7,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contracts } from '../events/registry.ts';
-import { parseCli, runMain, UsageError } from './cli.ts';
 import {
   compareWithLock,
   LOCK_FILE,
@@ -16,6 +15,7 @@ import {
   readLock,
   writeLock,
 } from './contracts/contracts-lock.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run contracts:check -- [--update [--allow-removal | --allow-breaking]]

@@ -2,8 +2,8 @@
 // `npm run demo`: start the emulator if needed, deploy the stack, send a few calculations and
 // trace every event through the system: published → queued → handled → stored → notified.
 import type { CloudEvent } from '../events/cloud-event.ts';
-import { parseCli, runMain } from './cli.ts';
 import { LOCAL_WEBHOOK } from './emulator/local-env.ts';
+import { parseCli, runMain } from './lib/cli.ts';
 
 const calculations = [
   { operation: 'add', a: '0.1', b: '0.2' },

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseCli, runMain, UsageError } from './cli.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run deploy:bootstrap -- --repository <owner/name> [--oidc-provider-arn <arn>]

@@ -1,6 +1,6 @@
 #!/usr/bin/env tsx
 // `npm run deploy:local`: serverless deploy --stage local into the emulator (started if needed).
-import { parseCli, runMain } from './cli.ts';
+import { parseCli, runMain } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run deploy:local

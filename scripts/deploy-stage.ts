@@ -2,7 +2,7 @@
 // `npm run deploy:stage`: one stage's life — deploy, its e2e tier, removal — on the emulator or
 // on AWS. The deploy workflow runs these steps for pull requests (pr-<number>), main (dev) and
 // releases (prod); scripts/deploy/stage.ts says what each step does.
-import { parseCli, runMain, UsageError } from './cli.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run deploy:stage -- <stage> [--aws] [--test | --remove] [--param <key=value>]…

@@ -3,8 +3,8 @@
 // it changes within about a second, their logs and the webhooks scroll by. docs/dev-loop.md.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain, UsageError, wholeNumber } from './cli.ts';
 import { LOCAL_WEBHOOK } from './emulator/local-env.ts';
+import { parseCli, runMain, UsageError, wholeNumber } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run dev [-- --stage <stage>] [--webhook-port <port>]

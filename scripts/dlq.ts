@@ -2,7 +2,7 @@
 // `npm run dlq -- list [service] [--stage s]`, `redrive <service> [--stage s] [--max n] [--code c]`,
 // `purge <service> --yes [--stage s]`: the dead-letter queues of a deployed stage (default
 // `local`, in the emulator; other stages use your normal AWS credentials).
-import { parseCli, runMain, UsageError, wholeNumber } from './cli.ts';
+import { parseCli, runMain, UsageError, wholeNumber } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run dlq -- list [service] [--stage s]

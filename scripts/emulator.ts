@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 // `npm run emulator -- start|stop|status|logs`: the local AWS emulator, whichever backend is available.
 import { existsSync, readFileSync } from 'node:fs';
-import { parseCli, runMain, UsageError } from './cli.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run emulator -- start|stop|status|logs

@@ -14,7 +14,7 @@ import { type CloudEvent, CloudEventEnvelope } from '../events/cloud-event.ts';
 import type { EventContract } from '../events/contract.ts';
 import { contracts } from '../events/registry.ts';
 import { topology } from '../events/topology.ts';
-import { parseCli, runMain } from './cli.ts';
+import { parseCli, runMain } from './lib/cli.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const asyncApiPath = path.join(root, 'events', 'asyncapi.yaml');

@@ -20,7 +20,7 @@ import { IdempotencyKey } from '../shared/http/idempotency-key.ts';
 import type { HttpOperation } from '../shared/http/operation.ts';
 import { problemsOf } from '../shared/http/operation-problems.ts';
 import { ProblemDetails } from '../shared/http/problem-schema.ts';
-import { parseCli, runMain } from './cli.ts';
+import { parseCli, runMain } from './lib/cli.ts';
 import { cloudFormationTags } from './serverless/cloudformation-yaml.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

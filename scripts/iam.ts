@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain, UsageError } from './cli.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run test:iam -- [--template <file>] [filter…] [-- vitest option…]

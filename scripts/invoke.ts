@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain, UsageError } from './cli.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run invoke -- <function> [--stage <stage>] [--event <file> | --type <event type>] [--inspect [--port <n>]]

@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain } from './cli.ts';
 import { bootstrapTemplate } from './deploy/bootstrap-template.ts';
 import { packageVariant, resourceTypesOf, VARIANTS } from './deploy/package-variants.ts';
-import { ensurePythonPackages } from './python-venv.ts';
-import { pinsOf } from './tool-pins.ts';
+import { parseCli, runMain } from './lib/cli.ts';
+import { ensurePythonPackages } from './lib/python-venv.ts';
+import { pinsOf } from './lib/tool-pins.ts';
 
 export const IAC_TOOLS = pinsOf('iac.txt');
 const cli = {

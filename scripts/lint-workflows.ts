@@ -7,8 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain } from './cli.ts';
-import { goToolVersion } from './tool-pins.ts';
+import { parseCli, runMain } from './lib/cli.ts';
+import { goToolVersion } from './lib/tool-pins.ts';
 
 export const ACTIONLINT_VERSION = goToolVersion('github.com/rhysd/actionlint');
 

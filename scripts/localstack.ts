@@ -16,8 +16,8 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSy
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, runMain, UsageError } from './cli.ts';
-import { findPython } from './python-venv.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
+import { findPython } from './lib/python-venv.ts';
 
 /** The engine's version, from the pins Renovate updates (scripts/localstack/requirements.in). */
 export const LOCALSTACK_VERSION =

@@ -9,9 +9,9 @@ import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseCli, runMain } from './cli.ts';
-import { ensurePythonPackages } from './python-venv.ts';
-import { pinsOf } from './tool-pins.ts';
+import { parseCli, runMain } from './lib/cli.ts';
+import { ensurePythonPackages } from './lib/python-venv.ts';
+import { pinsOf } from './lib/tool-pins.ts';
 
 export const MOTO = pinsOf('moto.txt')[0] ?? 'moto[server]';
 

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { contracts } from '../events/registry.ts';
-import { parseCli, UsageError, wholeNumber } from './cli.ts';
+import { parseCli, UsageError, wholeNumber } from './lib/cli.ts';
 import {
   formatWithBiome,
   GeneratorError,

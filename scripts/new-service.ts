@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { eventTypes } from '../events/registry.ts';
-import { exitWithUsage, parseCli, UsageError } from './cli.ts';
+import { exitWithUsage, parseCli, UsageError } from './lib/cli.ts';
 import {
   addHttpEntries,
   apiSource,
@@ -17,7 +17,7 @@ import {
   publishableWithId,
   routesE2eSource,
   routesSource,
-} from './new-service-http.ts';
+} from './lib/new-service-http.ts';
 
 /** A refusal: one sentence for the user, nothing changed. */
 export class GeneratorError extends Error {
@@ -40,7 +40,7 @@ export interface NewService {
   name: string;
   consumes: string[];
   publishes: string[];
-  /** Create and read routes with their own table (scripts/new-service-http.ts). */
+  /** Create and read routes with their own table (scripts/lib/new-service-http.ts). */
   http?: boolean;
   table?: boolean;
 }

@@ -4,7 +4,7 @@
 import { ContractViolation } from '../events/contract-violation.ts';
 import { type EventType, eventTypes, validateData } from '../events/registry.ts';
 import { parseJson } from '../shared/json.ts';
-import { parseCli, runMain, UsageError } from './cli.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run publish -- <type> '<json data>' [--stage <stage>]

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseCli, runMain, UsageError } from './cli.ts';
+import { parseCli, runMain, UsageError } from './lib/cli.ts';
 import { formatWithBiome, regenerateDocuments } from './new-service.ts';
 import { removeEntry } from './serverless/yaml-blocks.ts';
 import { readManifest } from './template/manifest.ts';

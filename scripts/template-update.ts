@@ -2,7 +2,7 @@
 // `npm run template:update -- [--from <git URL or path>] [--to <ref>] [--base <commit>]`: bring
 // this fork the template's changes since the commit it was made from or last updated to
 // (scripts/template/update.ts; docs/template.md). Exit 1 when a conflict is left to resolve.
-import { parseCli, runMain } from './cli.ts';
+import { parseCli, runMain } from './lib/cli.ts';
 import { type UpdateReport, updateFromTemplate } from './template/update.ts';
 
 const cli = {

@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { eventTypes } from '../events/registry.ts';
 import { topology } from '../events/topology.ts';
 import { copyRepository } from '../test/support/repo-copy.ts';
-import { parseCli, runMain, UsageError, wholeNumber } from './cli.ts';
+import { parseCli, runMain, UsageError, wholeNumber } from './lib/cli.ts';
 import { EXAMPLE_SERVICES } from './remove-examples.ts';
 import { checkUpdated, customize, templateHistory } from './template/fork-proof.ts';
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
-// `npm run webhooks`: listen as the local stage's webhook target and print each verified delivery.
-import { parseCli, runMain } from './cli.ts';
 import { LOCAL_WEBHOOK_URL } from './emulator/local-env.ts';
+// `npm run webhooks`: listen as the local stage's webhook target and print each verified delivery.
+import { parseCli, runMain } from './lib/cli.ts';
 
 const cli = {
   usage: `usage: npm run webhooks

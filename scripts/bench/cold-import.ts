@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
-import { median } from '../stats.ts';
+import { median } from '../lib/stats.ts';
 import { type PackagedTemplate, standIn } from './functions.ts';
 
 // Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle

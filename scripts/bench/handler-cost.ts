@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract, type EventType } from '../../events/registry.ts';
-import { median } from '../stats.ts';
+import { median } from '../lib/stats.ts';
 import {
   type BareSdk,
   bareCall,

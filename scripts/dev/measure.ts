@@ -9,8 +9,8 @@ import { DeleteParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { copyRepository } from '../../test/support/repo-copy.ts';
 import { startEmulator, stopEmulator } from '../emulator/emulator.ts';
 import { applyLocalAwsEnv, LOCAL_WEBHOOK } from '../emulator/local-env.ts';
+import { percentile } from '../lib/stats.ts';
 import { localWebhookSecretName, localWebhookTargetsName } from '../local/stack.ts';
-import { percentile } from '../stats.ts';
 import { answersWith, freePort, functionsIn, probeEdit, startDevProcess } from './probe.ts';
 
 export interface MeasureOptions {

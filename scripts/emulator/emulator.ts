@@ -11,8 +11,8 @@ import {
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ensurePythonPackages, PythonMissingError } from '../python-venv.ts';
-import { pinsOf } from '../tool-pins.ts';
+import { ensurePythonPackages, PythonMissingError } from '../lib/python-venv.ts';
+import { pinsOf } from '../lib/tool-pins.ts';
 import { LOCAL_AWS_ENV, LOCAL_ENDPOINT } from './local-env.ts';
 
 /** Pinned in scripts/requirements/ministack.txt: its behaviour is part of what the tests assert. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { openApiPath } from '../../scripts/generate-openapi.ts';
-import { conformanceChecker } from '../../scripts/openapi-conformance.ts';
+import { conformanceChecker } from '../../scripts/lib/openapi-conformance.ts';
 import { isJsonMediaType } from '../../shared/http/media-type.ts';
 import { WaitingCannotHelp } from './poll.ts';
 

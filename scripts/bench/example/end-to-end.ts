@@ -12,6 +12,8 @@ import { snsClient, sqsClient } from '../../../shared/aws/clients.ts';
 import { startFaultProxy } from '../../chaos/fault-proxy.ts';
 import { LOCAL_WEBHOOK } from '../../emulator/local-env.ts';
 import { openApiPath } from '../../generate-openapi.ts';
+import { conformanceChecker, type Exchange } from '../../lib/openapi-conformance.ts';
+import { percentile } from '../../lib/stats.ts';
 import { tapEvents } from '../../local/event-tap.ts';
 import {
   deployLocalStack,
@@ -21,10 +23,8 @@ import {
   stackName,
 } from '../../local/stack.ts';
 import { startWebhookReceiver } from '../../local/webhook-receiver.ts';
-import { conformanceChecker, type Exchange } from '../../openapi-conformance.ts';
 import { functionEntries } from '../../serverless/bundles.ts';
 import { SWITCH } from '../../serverless/local-faults.ts';
-import { percentile } from '../../stats.ts';
 import { deployBareStage } from './bare/deploy.ts';
 
 // End to end on the deployed local stack (its own emulator stage, `bench`): calculations through

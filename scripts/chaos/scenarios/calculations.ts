@@ -5,9 +5,9 @@ import { buildCloudEvent } from '../../../events/cloud-event.ts';
 import { currentContract } from '../../../events/registry.ts';
 import { documentClient } from '../../../shared/aws/clients.ts';
 import { LOCAL_WEBHOOK } from '../../emulator/local-env.ts';
+import { percentile } from '../../lib/stats.ts';
 import { localWebhookSecret, serviceName } from '../../local/stack.ts';
 import { type ReceivedWebhook, startWebhookReceiver } from '../../local/webhook-receiver.ts';
-import { percentile } from '../../stats.ts';
 import type { ChaosScenario, ScenarioContext, ScenarioRun } from '../scenario.ts';
 
 // The example domain's own oracle, stricter than the engine's: calculations through the HTTP API

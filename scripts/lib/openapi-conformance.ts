@@ -4,8 +4,8 @@
 // and JSON bodies against their schemas (JSON Schema 2020-12, as OpenAPI 3.1 has them).
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { isJsonMediaType } from '../shared/http/media-type.ts';
-import { pathPattern } from '../shared/http/path-pattern.ts';
+import { isJsonMediaType } from '../../shared/http/media-type.ts';
+import { pathPattern } from '../../shared/http/path-pattern.ts';
 
 /** One request and the answer it got. */
 export interface Exchange {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BOGUS = '--no-such-flag-zz';
 // A script that does work before reading its flags (deploys, installs) would take far longer.
 const DEADLINE_MS = 25_000;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const requirements = path.join(path.dirname(fileURLToPath(import.meta.url)), 'requirements');
+const requirements = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'requirements');
 
 /**
  * The pins of one tool (`name==version` lines) from scripts/requirements/<file>, where an update

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { goToolVersion, pinsOf } from './tool-pins.ts';
 
 // Every pin where an update bot sees it, and the copies of one version kept as one.
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 const imageTag = (image: string) =>
   read('docker-compose.yml').match(new RegExp(`image: ${image}:(\\S+)`))?.[1];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import * as z from 'zod';
-import type { HttpOperation } from '../shared/http/operation.ts';
-import { zzPlaceOrder } from '../test/support/sample-operations.ts';
-import { renderOpenApi } from './generate-openapi.ts';
+import type { HttpOperation } from '../../shared/http/operation.ts';
+import { zzPlaceOrder } from '../../test/support/sample-operations.ts';
+import { renderOpenApi } from '../generate-openapi.ts';
 import { conformanceChecker, type Exchange } from './openapi-conformance.ts';
 
 // Operations no fork would have, documented by the generator itself.

@@ -3,8 +3,8 @@
 // its own table (custom.tables; with `--publishes`, its outbox: each create writes the item and
 // its events in one transaction), its function and role in serverless.yml, a unit test and a test
 // of its routes against the deployed stage. Used by scripts/new-service.ts.
-import { currentContract, type EventType } from '../events/registry.ts';
-import { findBlock } from './serverless/yaml-blocks.ts';
+import { currentContract, type EventType } from '../../events/registry.ts';
+import { findBlock } from '../serverless/yaml-blocks.ts';
 
 export interface HttpService {
   name: string;
