@@ -1,5 +1,6 @@
 #!/usr/bin/env tsx
-import { defaultChaosOptions, formatReport, runChaos } from './chaos/engine.ts';
+import { defaultChaosOptions, runChaos } from './chaos/engine.ts';
+import { formatReport } from './chaos/report.ts';
 import { applyLocalAwsEnv } from './emulator/local-env.ts';
 // `npm run chaos`: the chaos proof (scripts/chaos/engine.ts, plus every scenario in
 // scripts/chaos/scenarios/) against its own emulator stage, `chaos`. Prints the conservation

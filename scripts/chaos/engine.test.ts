@@ -3,7 +3,8 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { describe, expect, it } from 'vitest';
 import { ContractViolation } from '../../events/contract-violation.ts';
 import { currentContract, type EventType, parseEvent } from '../../events/registry.ts';
-import { consumersUnderTest, freshData, poisonBody, recordKey } from './engine.ts';
+import { freshData, poisonBody } from './drive.ts';
+import { consumersUnderTest, recordKey } from './subjects.ts';
 
 // The engine's pure parts, for whatever contracts and topology this checkout has.
 const consumedTypes = [...new Set(consumersUnderTest().flatMap((c) => c.consumes))] as EventType[];

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { consumersUnderTest, formatReport, runChaos } from '../../scripts/chaos/engine.ts';
+import { runChaos } from '../../scripts/chaos/engine.ts';
+import { formatReport } from '../../scripts/chaos/report.ts';
+import { consumersUnderTest } from '../../scripts/chaos/subjects.ts';
 
 // `npm run chaos` in small, for whatever topology this checkout has: events of every consumed
 // type with every fault kind at once — AWS errors, crashes before idempotency completes and after
