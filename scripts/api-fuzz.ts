@@ -46,17 +46,36 @@ async function main(): Promise<number> {
     console.log(l),
   );
   const { deployLocalStack, stackOutputs } = await import('./local/stack.ts');
-  const stack =
-    values.stage === 'local'
-      ? await deployLocalStack({ quiet: true })
-      : await stackOutputs(values.stage);
+  const { startEmulator, stopEmulator } = await import('./emulator/emulator.ts');
+  // An emulator this run starts, it stops again: the steps after it (CI's tiers) each start
+  // their own from nothing, not one holding this run's stage and Lambda workers.
+  const emulator = values.stage === 'local' ? await startEmulator(console.log) : undefined;
+  try {
+    return await fuzz(
+      values.stage === 'local'
+        ? await deployLocalStack({ quiet: true })
+        : await stackOutputs(values.stage),
+      values.stage,
+      bin,
+      { maxExamples, seed },
+    );
+  } finally {
+    if (emulator?.startedNow) console.log(await stopEmulator());
+  }
+}
+
+/** Schemathesis with openapi.yaml against the stage's API: its exit status. */
+function fuzz(
+  stack: { apiUrl?: string },
+  stage: string,
+  bin: string,
+  { maxExamples, seed }: { maxExamples: number; seed: number },
+): number {
   if (!stack.apiUrl) {
-    console.log(`stage ${values.stage} has no HTTP API: nothing to fuzz`);
+    console.log(`stage ${stage} has no HTTP API: nothing to fuzz`);
     return 0;
   }
-  console.log(
-    `[fuzz:api] Schemathesis against ${stack.apiUrl} (stage ${values.stage}), seed ${seed}`,
-  );
+  console.log(`[fuzz:api] Schemathesis against ${stack.apiUrl} (stage ${stage}), seed ${seed}`);
   const result = spawnSync(
     path.join(bin, 'st'),
     [
