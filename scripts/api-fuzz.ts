@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   // their own from nothing, not one holding this run's stage and Lambda workers.
   const emulator = values.stage === 'local' ? await startEmulator(console.log) : undefined;
   try {
-    return await fuzz(
+    return fuzz(
       values.stage === 'local'
         ? await deployLocalStack({ quiet: true })
         : await stackOutputs(values.stage),
