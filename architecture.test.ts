@@ -63,6 +63,18 @@ describe('architecture', () => {
     }
   });
 
+  it('shared/ writes its schemas with zod/mini through events/zod.ts: every function bundles it', () => {
+    // A fork's own services and contracts may still use the chainable `zod` (docs/events.md).
+    for (const file of sourceFiles('shared')) {
+      // Types of either API cost nothing at run time (events/contract.ts, Schema).
+      const source = readFileSync(path.join(root, file), 'utf8');
+      expect(
+        [...source.matchAll(/^import (?!type )[^;]*from '(zod(?:\/[^']*)?)'/gm)].map((m) => m[1]),
+        `${file}: import * as z from events/zod.ts`,
+      ).toEqual([]);
+    }
+  });
+
   // That Lambda code bundles no devDependency is checked on the bundles themselves, every kind of
   // import included: scripts/serverless/bundles.test.ts.
 

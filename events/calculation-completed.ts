@@ -1,13 +1,13 @@
-import type { z } from 'zod';
 import { CalculationFields } from './calculation-fields.ts';
 import { defineContract } from './contract.ts';
 import { DecimalString } from './decimal.ts';
+import * as z from './zod.ts';
 
 export const calculationCompleted = defineContract({
   type: 'calculation.completed',
   version: 1,
   description: 'A calculation finished with a result.',
-  schema: CalculationFields.extend({ result: DecimalString }),
+  schema: z.extend(CalculationFields, { result: DecimalString }),
   examples: [
     {
       calculationId: '6f1c1c3e-3f0e-4c55-9d43-0a7a3c1e2b10',

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { CalculationErrorCode } from './calculation-error-code.ts';
 import { CalculationFields } from './calculation-fields.ts';
 import { defineContract } from './contract.ts';
+import * as z from './zod.ts';
 
 export { CalculationErrorCode };
 
@@ -9,8 +9,8 @@ export const calculationFailed = defineContract({
   type: 'calculation.failed',
   version: 1,
   description: 'A calculation cannot produce a result (a domain outcome such as division by zero).',
-  schema: CalculationFields.extend({
-    error: z.object({ code: CalculationErrorCode, message: z.string().min(1) }),
+  schema: z.extend(CalculationFields, {
+    error: z.object({ code: CalculationErrorCode, message: z.string().check(z.minLength(1)) }),
   }),
   examples: [
     {

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { DecimalString } from './decimal.ts';
 import { Operation } from './operation.ts';
+import * as z from './zod.ts';
 
 export { Operation };
 
@@ -12,6 +12,6 @@ export const CalculationRequest = z.object({
   b: DecimalString,
 });
 
-export const CalculationFields = CalculationRequest.extend({
+export const CalculationFields = z.extend(CalculationRequest, {
   calculationId: z.uuid(),
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
 import type { EventContract } from './contract.ts';
+import * as z from './zod.ts';
 
 /**
  * CloudEvents 1.0, structured mode, JSON, as any producer may send it: only the attributes
@@ -25,30 +25,32 @@ export function isJsonMediaType(mediaType: string): boolean {
  * trims of spaces (then the receiver checks the signature against another id): such an id would be
  * retried for a day as if the receiver were down. Every id this system builds is a UUID.
  */
-const EventId = z
-  .string()
-  .min(1)
-  .max(128, { error: 'must be at most 128 characters' })
-  .regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, {
+const EventId = z.string().check(
+  z.minLength(1),
+  z.maxLength(128, { error: 'must be at most 128 characters' }),
+  z.regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, {
     error: 'must be printable ASCII (no control characters, no space at either end)',
-  });
+  }),
+);
+const Text = z.string().check(z.minLength(1));
 
 export const CloudEventEnvelope = z.object({
   specversion: z.literal('1.0'),
   id: EventId,
-  source: z.string().min(1),
-  type: z.string().min(1),
-  time: z.iso.datetime({ offset: true }).optional(),
-  datacontenttype: z
-    .string()
-    .refine(isJsonMediaType, {
-      error: (issue) =>
-        `must be a JSON media type (application/json), not "${String(issue.input).slice(0, 40)}"`,
-    })
-    .optional(),
-  dataschema: z.string().min(1).optional(),
-  correlationid: z.string().min(1).optional(),
-  causationid: z.string().min(1).optional(),
+  source: Text,
+  type: Text,
+  time: z.optional(z.iso.datetime({ offset: true })),
+  datacontenttype: z.optional(
+    z.string().check(
+      z.refine(isJsonMediaType, {
+        error: (issue) =>
+          `must be a JSON media type (application/json), not "${String(issue.input).slice(0, 40)}"`,
+      }),
+    ),
+  ),
+  dataschema: z.optional(Text),
+  correlationid: z.optional(Text),
+  causationid: z.optional(Text),
   data: z.unknown(),
 });
 export type CloudEventEnvelope = z.infer<typeof CloudEventEnvelope>;

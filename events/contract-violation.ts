@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from './zod.ts';
 
 export type ContractViolationCode =
   | 'MALFORMED_MESSAGE'
@@ -21,7 +21,7 @@ export class ContractViolation extends Error {
 }
 
 /** "data.a: "x" is not a decimal number; data.operation: …" — every issue, each naming its field. */
-export function describeIssues(error: z.ZodError, prefix?: string): string {
+export function describeIssues(error: z.core.$ZodError, prefix?: string): string {
   return error.issues
     .map((issue) => {
       const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');

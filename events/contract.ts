@@ -1,12 +1,17 @@
-import type { z } from 'zod';
+import type { ZodType } from 'zod';
+import type * as z from './zod.ts';
 
 /** Prefix of every `dataschema` URI; a fork renames it once here. */
 export const SCHEMA_URI_PREFIX = 'urn:event-schema:';
 
-export interface EventContract<
-  TType extends string = string,
-  TSchema extends z.ZodType = z.ZodType,
-> {
+/**
+ * A schema of either zod API: `zod/mini` (events/zod.ts), which the template writes, or the
+ * chainable `zod` a fork may still have written its own schemas with — it works the same, only
+ * bundles ~70 KB more (docs/events.md).
+ */
+export type Schema = z.ZodMiniType | ZodType;
+
+export interface EventContract<TType extends string = string, TSchema extends Schema = Schema> {
   type: TType;
   /** Major version; additive changes keep it, breaking changes add a new contract module. */
   version: number;
@@ -30,7 +35,7 @@ export function versionOf(dataschema: string, type: string): number | undefined 
   return match ? Number(match[1]) : undefined;
 }
 
-export function defineContract<TType extends string, TSchema extends z.ZodType>(
+export function defineContract<TType extends string, TSchema extends Schema>(
   contract: Omit<EventContract<TType, TSchema>, 'dataschema'>,
 ): EventContract<TType, TSchema> {
   return { ...contract, dataschema: dataschemaFor(contract.type, contract.version) };

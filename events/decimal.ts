@@ -1,26 +1,18 @@
-import DecimalJs from 'decimal.js';
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * Decimal numbers travel as canonical strings ("-12.5", "0.3", "1e+25"), never as JSON floats.
  * Limits follow IEEE 754 decimal128: 34 significant digits, exponent within ±6143.
+ *
+ * This module reads and writes the text alone, so a function that validates a contract bundles no
+ * arbitrary-precision library; code that computes with decimals uses decimal-value.ts (decimal.js),
+ * whose canonical text equals this module's (decimal.fuzz.test.ts).
  */
 export const DECIMAL_LIMITS = {
   significantDigits: 34,
   maxExponent: 6143,
   minExponent: -6143,
 } as const;
-
-/** A Decimal.js constructor configured for the contract: exact up to the limits, no exponent surprises. */
-export const Decimal = DecimalJs.clone({
-  precision: DECIMAL_LIMITS.significantDigits,
-  rounding: DecimalJs.ROUND_HALF_EVEN,
-  toExpNeg: -7,
-  toExpPos: DECIMAL_LIMITS.significantDigits,
-  maxE: 9e15,
-  minE: -9e15,
-});
-export type Decimal = InstanceType<typeof Decimal>;
 
 const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** Longer than any contract decimal can be written (34 digits, a point, a sign, an exponent). */
@@ -41,82 +33,77 @@ export const DECIMAL_TEXT_SCHEMA = {
 export const preview = (text: string, max = 24): string =>
   text.length > max ? `${text.slice(0, max)}…` : text;
 
+/** Exponents written in plain notation; beyond them "1e-7" and "1e+34", as decimal.js writes them. */
+const PLAIN_EXPONENTS = { min: -6, max: DECIMAL_LIMITS.significantDigits - 1 } as const;
+
 /**
- * The decimal exponent of `text` (a match of DECIMAL_TEXT) as written, before decimal.js reads it:
- * decimal.js flushes exponents beyond ±9e15 to 0 or Infinity, so "1e-99999999999999999999" would
- * pass as 0. Undefined for zero, whose exponent does not matter.
+ * The canonical text of `text` (a match of DECIMAL_TEXT): no sign for zero, no "+", no leading or
+ * trailing zeros, plain notation for exponents within PLAIN_EXPONENTS, otherwise one digit before
+ * the point and "e+N"/"e-N"; or why it is not a contract decimal.
  */
-function writtenExponent(text: string): number | undefined {
-  const [mantissa = '', exponent = '0'] = text.replace(/^[+-]/, '').toLowerCase().split('e');
-  const [whole = '', fraction = ''] = mantissa.split('.');
+function readDecimal(text: string): { text: string } | { problem: string } {
+  const [, sign = '', whole = '', fraction = '', written = '0'] =
+    /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text) ?? [];
   const digits = `${whole}${fraction}`;
   const first = digits.search(/[1-9]/);
-  if (first < 0) return undefined;
-  return Number(exponent) + whole.length - 1 - first;
-}
-
-/** Why `value` is not a contract decimal, or undefined when it is one. */
-export function decimalProblem(value: Decimal): string | undefined {
-  if (!value.isFinite()) return 'must be finite';
-  if (value.isZero()) return undefined;
-  if (value.precision() > DECIMAL_LIMITS.significantDigits) {
-    return `has more than ${DECIMAL_LIMITS.significantDigits} significant digits`;
-  }
-  const exponent = value.e;
+  if (first < 0) return { text: '0' };
+  // The exponent of the first significant digit: 1500 and 1.5e3 both 3.
+  const exponent = Number(written) + whole.length - 1 - first;
   if (exponent > DECIMAL_LIMITS.maxExponent || exponent < DECIMAL_LIMITS.minExponent) {
-    return `is out of range (exponent ${exponent}, allowed ${DECIMAL_LIMITS.minExponent}..${DECIMAL_LIMITS.maxExponent})`;
+    return {
+      problem: `decimal is out of range (exponent ${preview(String(exponent))}, allowed ${DECIMAL_LIMITS.minExponent}..${DECIMAL_LIMITS.maxExponent})`,
+    };
   }
-  return undefined;
+  const significant = digits.slice(first).replace(/0+$/, '');
+  if (significant.length > DECIMAL_LIMITS.significantDigits) {
+    return {
+      problem: `decimal has more than ${DECIMAL_LIMITS.significantDigits} significant digits`,
+    };
+  }
+  const negative = sign === '-' ? '-' : '';
+  if (exponent < PLAIN_EXPONENTS.min || exponent > PLAIN_EXPONENTS.max) {
+    const rest = significant.length > 1 ? `.${significant.slice(1)}` : '';
+    return {
+      text: `${negative}${significant[0]}${rest}e${exponent < 0 ? '-' : '+'}${Math.abs(exponent)}`,
+    };
+  }
+  if (exponent < 0) return { text: `${negative}0.${'0'.repeat(-exponent - 1)}${significant}` };
+  const integer = significant.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+  const decimals = significant.slice(exponent + 1);
+  return { text: `${negative}${integer}${decimals ? `.${decimals}` : ''}` };
 }
 
-/**
- * The canonical text of a decimal: no trailing zeros, no "+", "-0" becomes "0", plain notation
- * unless the exponent is ≥ 34 or ≤ -7 (then "1e+34", "1e-7").
- */
-export const canonicalDecimal = (value: Decimal): string =>
-  value.isZero() ? '0' : value.toString();
+/** The canonical text of a decimal string or of a JSON number's source text, or why it is none. */
+function canonicalText(input: string | number): { text: string } | { problem: string } {
+  const text = typeof input === 'number' ? String(input) : input.trim();
+  // As sent, blanks included: the length DECIMAL_TEXT_SCHEMA documents.
+  if ((typeof input === 'string' ? input : text).length > MAX_TEXT_LENGTH) {
+    return {
+      problem: `"${preview(text)}" is longer than a decimal may be written (${MAX_TEXT_LENGTH} characters)`,
+    };
+  }
+  if (!DECIMAL_TEXT.test(text)) return { problem: `"${preview(text)}" is not a decimal number` };
+  return readDecimal(text);
+}
 
 /**
  * A decimal in the contract. Accepts a decimal string or a JSON number (read from its source
  * text by `parseJson`, so never through a float) and outputs the canonical string.
  */
 export const DecimalString = z
-  .union([z.string(), z.number()], {
-    error: 'expected a decimal number: a string like "12.5" or a finite JSON number',
-  })
-  .transform((input, ctx) => {
-    const text = typeof input === 'number' ? String(input) : input.trim();
-    // As sent, blanks included: the length DECIMAL_TEXT_SCHEMA documents.
-    if ((typeof input === 'string' ? input : text).length > MAX_TEXT_LENGTH) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `"${preview(text)}" is longer than a decimal may be written (${MAX_TEXT_LENGTH} characters)`,
-      });
+  .pipe(
+    z.union([z.string(), z.number()], {
+      error: 'expected a decimal number: a string like "12.5" or a finite JSON number',
+    }),
+    z.transform((input: string | number, payload) => {
+      const read = canonicalText(input);
+      if ('text' in read) return read.text;
+      payload.issues.push({ code: 'custom', message: read.problem, input });
       return z.NEVER;
-    }
-    if (!DECIMAL_TEXT.test(text)) {
-      ctx.addIssue({ code: 'custom', message: `"${preview(text)}" is not a decimal number` });
-      return z.NEVER;
-    }
-    const exponent = writtenExponent(text);
-    if (
-      exponent !== undefined &&
-      (exponent > DECIMAL_LIMITS.maxExponent || exponent < DECIMAL_LIMITS.minExponent)
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `decimal is out of range (exponent ${preview(String(exponent))}, allowed ${DECIMAL_LIMITS.minExponent}..${DECIMAL_LIMITS.maxExponent})`,
-      });
-      return z.NEVER;
-    }
-    const value = new Decimal(text);
-    const problem = decimalProblem(value);
-    if (problem) {
-      ctx.addIssue({ code: 'custom', message: `decimal ${problem}` });
-      return z.NEVER;
-    }
-    return canonicalDecimal(value);
-  })
-  .meta({
-    description: `Decimal number as a string: up to ${DECIMAL_LIMITS.significantDigits} significant digits, optional exponent.`,
-  });
+    }),
+  )
+  .check(
+    z.meta({
+      description: `Decimal number as a string: up to ${DECIMAL_LIMITS.significantDigits} significant digits, optional exponent.`,
+    }),
+  );

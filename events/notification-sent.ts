@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { defineContract } from './contract.ts';
+import * as z from './zod.ts';
 
 export const notificationSent = defineContract({
   type: 'notification.sent',
@@ -8,11 +8,11 @@ export const notificationSent = defineContract({
   schema: z.object({
     calculationId: z.uuid(),
     /** The id of the event that was delivered (any producer's CloudEvents id: a non-empty string). */
-    eventId: z.string().min(1),
+    eventId: z.string().check(z.minLength(1)),
     /** Name of the configured webhook target (never its URL, which may carry credentials). */
-    target: z.string().min(1),
-    status: z.number().int().min(100).max(599),
-    attempts: z.number().int().min(1),
+    target: z.string().check(z.minLength(1)),
+    status: z.int().check(z.minimum(100), z.maximum(599)),
+    attempts: z.int().check(z.minimum(1)),
   }),
   examples: [
     {

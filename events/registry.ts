@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { calculationCompleted } from './calculation-completed.ts';
 import { calculationFailed } from './calculation-failed.ts';
 import { calculationRequested } from './calculation-requested.ts';
@@ -6,6 +5,7 @@ import { type CloudEvent, CloudEventEnvelope } from './cloud-event.ts';
 import { type EventContract, versionOf } from './contract.ts';
 import { ContractViolation, describeIssues } from './contract-violation.ts';
 import { notificationSent } from './notification-sent.ts';
+import type * as z from './zod.ts';
 
 /** Every contract this system speaks. A new event type (or major version) is one line here. */
 export const contracts = [

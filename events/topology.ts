@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { type EventType, eventTypes } from './registry.ts';
 import topologyJson from './topology.json' with { type: 'json' };
+import * as z from './zod.ts';
 
 const KnownType = z.custom<EventType>(
   (value) => typeof value === 'string' && (eventTypes() as string[]).includes(value),
@@ -9,7 +9,7 @@ const KnownType = z.custom<EventType>(
 
 const Topology = z.object({
   services: z.record(
-    z.string().regex(/^[a-z][a-z0-9-]*$/),
+    z.string().check(z.regex(/^[a-z][a-z0-9-]*$/)),
     z.object({ publishes: z.array(KnownType), consumes: z.array(KnownType) }),
   ),
 });

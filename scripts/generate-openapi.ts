@@ -173,7 +173,7 @@ function operationObject(operation: HttpOperation): ZodOpenApiOperationObject {
       ...(pathParams ? { path: pathParams } : {}),
       ...(query ? { query } : {}),
       ...(operation.idempotent
-        ? { header: z.object({ 'Idempotency-Key': IdempotencyKey.optional() }) }
+        ? { header: z.object({ 'Idempotency-Key': z.optional(IdempotencyKey) }) }
         : {}),
     },
     ...(body

@@ -44,9 +44,9 @@ function moduleSource(type: string, version: number, previous?: string): string 
   if (previous) {
     const before = contracts.find((c) => c.type === type && c.version === version - 1);
     const prev = contractNames(type, version - 1);
-    return `import type { z } from 'zod';
-import { defineContract } from './contract.ts';
+    return `import { defineContract } from './contract.ts';
 import { ${prev.constant} } from './${prev.file}';
+import type * as z from './zod.ts';
 
 // v${version} of ${type}: a breaking change. It starts as a copy of v${version - 1}'s schema — change it.
 // Both versions stay registered while consumers migrate; the publisher writes the newest.
@@ -60,8 +60,8 @@ export const ${constant} = defineContract({
 export type ${typeName} = z.infer<typeof ${constant}.schema>;
 `;
   }
-  return `import * as z from 'zod';
-import { defineContract } from './contract.ts';
+  return `import { defineContract } from './contract.ts';
+import * as z from './zod.ts';
 
 export const ${constant} = defineContract({
   type: '${type}',

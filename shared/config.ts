@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../events/zod.ts';
 
 /** A missing or invalid environment variable; thrown at cold start, naming every bad variable. */
 export class ConfigError extends Error {
@@ -9,10 +9,10 @@ export class ConfigError extends Error {
  * Parse environment variables with a zod object schema. Call it once at module scope, so a bad
  * deployment fails its cold start with a message naming the variable instead of failing later.
  */
-export function loadConfig<TShape extends z.ZodRawShape>(
+export function loadConfig<TShape extends z.core.$ZodLooseShape>(
   shape: TShape,
   env: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodObject<TShape>> {
+): z.infer<z.ZodMiniObject<TShape>> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
     const problems = result.error.issues
@@ -25,13 +25,17 @@ export function loadConfig<TShape extends z.ZodRawShape>(
 
 /** Variables every function of this template reads. */
 export const baseConfigShape = {
-  SERVICE_NAME: z.string().min(1),
+  SERVICE_NAME: z.string().check(z.minLength(1)),
 };
+
+/** A whole number from an environment variable's text, within `min`..`max`. */
+const wholeNumber = (min: number, max: number) =>
+  z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 /** Variables of functions that publish events. */
 export const publisherConfigShape = {
   ...baseConfigShape,
-  EVENTS_TOPIC_ARN: z.string().startsWith('arn:'),
+  EVENTS_TOPIC_ARN: z.string().check(z.startsWith('arn:')),
 };
 
 /** Variables every queue consumer reads. */
@@ -39,19 +43,15 @@ export const consumerConfigShape = {
   ...baseConfigShape,
   DEAD_LETTER_QUEUE_URL: z.url(),
   /** Required by consumers that keep idempotency records (`idempotency: idempotencyTable`). */
-  IDEMPOTENCY_TABLE: z.string().min(1).optional(),
-  IDEMPOTENCY_TTL_SECONDS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(24 * 60 * 60),
+  IDEMPOTENCY_TABLE: z.optional(z.string().check(z.minLength(1))),
+  IDEMPOTENCY_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 24 * 60 * 60),
   /** Transient failures are retried after base, 2×base, 4×base … seconds, capped at max. */
-  RETRY_BASE_DELAY_SECONDS: z.coerce.number().int().min(0).max(43_200).default(10),
-  RETRY_MAX_DELAY_SECONDS: z.coerce.number().int().min(0).max(43_200).default(900),
+  RETRY_BASE_DELAY_SECONDS: z._default(wholeNumber(0, 43_200), 10),
+  RETRY_MAX_DELAY_SECONDS: z._default(wholeNumber(0, 43_200), 900),
   /** The consumer's last scheduled receive (its queue allows one more: the safety net). */
-  MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).optional(),
+  MAX_RECEIVE_COUNT: z.optional(wholeNumber(1, 1000)),
   /** One after another: the longest one record may take; none starts with less time left. */
-  SECONDS_PER_RECORD: z.coerce.number().positive().optional(),
+  SECONDS_PER_RECORD: z.optional(z.coerce.number().check(z.positive())),
 };
 
-export type ConsumerConfig = z.infer<z.ZodObject<typeof consumerConfigShape>>;
+export type ConsumerConfig = z.infer<z.ZodMiniObject<typeof consumerConfigShape>>;

@@ -28,22 +28,28 @@ export function publishableWithId(type: string): boolean {
 
 export function routesSource({ name }: HttpService): string {
   const P = pascal(name);
-  return `import * as z from 'zod';
+  return `import * as z from '../../events/zod.ts';
 import type { HttpOperation } from '../../shared/http/operation.ts';
 
 /** What a client sends to create one. Say here what a ${name} item holds. */
 export const New${P} = z
   .object({
-    description: z.string().min(1).max(1000).meta({ description: 'What it is.' }),
+    description: z
+      .string()
+      .check(z.minLength(1), z.maxLength(1000), z.meta({ description: 'What it is.' })),
   })
   // The example is what \`npm run chaos\` creates under faults (scripts/chaos/scenarios/http-creates.ts).
-  .meta({ id: 'New${P}', examples: [{ description: 'An example' }] });
+  .check(z.meta({ id: 'New${P}', examples: [{ description: 'An example' }] }));
 
 /** One ${name} item, as the API shows it. */
-export const ${P}Item = New${P}.extend({
-  id: z.uuid().meta({ description: 'Its id: GET /${name}/{id}.' }),
-  createdAt: z.iso.datetime({ offset: true }).meta({ description: 'When it was created.' }),
-}).meta({ id: '${P}Item' });
+export const ${P}Item = z
+  .extend(New${P}, {
+    id: z.uuid().check(z.meta({ description: 'Its id: GET /${name}/{id}.' })),
+    createdAt: z.iso
+      .datetime({ offset: true })
+      .check(z.meta({ description: 'When it was created.' })),
+  })
+  .check(z.meta({ id: '${P}Item' }));
 
 export const create${P} = {
   method: 'POST',
@@ -57,7 +63,7 @@ export const create${P} = {
       description: 'Created.',
       body: ${P}Item,
       headers: z.object({
-        Location: z.string().meta({ description: 'The item: /${name}/{id}.' }),
+        Location: z.string().check(z.meta({ description: 'The item: /${name}/{id}.' })),
       }),
     },
   },
@@ -69,7 +75,7 @@ export const get${P} = {
   operationId: 'get${P}',
   summary: 'Read a ${name} item',
   description: 'The item as it was created.',
-  request: { path: z.object({ id: z.uuid().meta({ description: 'Its id.' }) }) },
+  request: { path: z.object({ id: z.uuid().check(z.meta({ description: 'Its id.' })) }) },
   responses: { 200: { description: 'The item.', body: ${P}Item } },
   problems: { 404: 'No such item.' },
 } as const satisfies HttpOperation;
@@ -83,7 +89,7 @@ export function apiSource({ name, publishes }: HttpService): string {
   const events = publishes.map((type) => `{ type: '${type}', data: { id: item.id } }`).join(', ');
   return `import { randomUUID } from 'node:crypto';
 import { GetCommand${outbox ? '' : ', PutCommand'} } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 import { documentClient } from '../../shared/aws/clients.ts';
 import { baseConfigShape, loadConfig } from '../../shared/config.ts';
 import { callerOf } from '../../shared/http/caller.ts';
@@ -92,7 +98,7 @@ import { type HttpEvent, problem, respond } from '../../shared/http/operation.ts
 import { createLogger } from '../../shared/logger.ts';
 ${outbox ? "import { createOutbox } from '../../shared/outbox.ts';\n" : ''}import { create${P}, get${P} } from './routes.ts';
 
-const config = loadConfig({ ...baseConfigShape, ${variable}: z.string().min(1) });
+const config = loadConfig({ ...baseConfigShape, ${variable}: z.string().check(z.minLength(1)) });
 const logger = createLogger(config.SERVICE_NAME);
 const TableName = config.${variable};
 ${

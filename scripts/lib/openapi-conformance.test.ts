@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 import type { HttpOperation } from '../../shared/http/operation.ts';
 import { zzPlaceOrder } from '../../test/support/sample-operations.ts';
 import { renderOpenApi } from '../generate-openapi.ts';

@@ -1,7 +1,8 @@
-import type { z } from 'zod';
 import type { CalculationErrorCode } from '../../events/calculation-failed.ts';
 import type { Operation } from '../../events/calculation-fields.ts';
-import { canonicalDecimal, DECIMAL_LIMITS, Decimal, decimalProblem } from '../../events/decimal.ts';
+import { DECIMAL_LIMITS } from '../../events/decimal.ts';
+import { canonicalDecimal, Decimal, decimalProblem } from '../../events/decimal-value.ts';
+import type * as z from '../../events/zod.ts';
 
 export type Outcome =
   | { ok: true; result: string }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 import {
   ConfigError,
   consumerConfigShape,
@@ -11,32 +11,41 @@ import {
  * naming its own URL would let anyone who can publish make us call any address (SSRF).
  */
 export const WebhookTarget = z.object({
-  name: z.string().regex(/^[a-z0-9-]+$/),
+  name: z.string().check(z.regex(/^[a-z0-9-]+$/)),
   // The message never repeats the URL: it may hold a secret, and config errors get logged.
-  url: z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).refine(
-    (url) => {
-      const { username, password } = new URL(url);
-      return !username && !password;
-    },
-    {
-      error:
-        'its URL carries credentials (user:password@…): leave them out, receivers check the signature',
-    },
+  url: z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).check(
+    z.refine(
+      (url) => {
+        const { username, password } = new URL(url);
+        return !username && !password;
+      },
+      {
+        error:
+          'its URL carries credentials (user:password@…): leave them out, receivers check the signature',
+      },
+    ),
   ),
 });
 export type WebhookTarget = z.infer<typeof WebhookTarget>;
 
-const WebhookTargets = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {name, url}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(WebhookTarget));
+const WebhookTargets = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((text: string, payload) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        payload.issues.push({
+          code: 'custom',
+          message: 'must be a JSON array of {name, url}',
+          input: text,
+        });
+        return z.NEVER;
+      }
+    }),
+  ),
+  z.array(WebhookTarget),
+);
 
 export const notifierConfig = (env: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
@@ -44,14 +53,14 @@ export const notifierConfig = (env: NodeJS.ProcessEnv = process.env) =>
       ...consumerConfigShape,
       ...publisherConfigShape,
       /** Its deliveries keep idempotency records, one per (target, event). */
-      IDEMPOTENCY_TABLE: z.string().min(1),
+      IDEMPOTENCY_TABLE: z.string().check(z.minLength(1)),
       /** SSM parameter holding the targets: a JSON list of {name, url} (parseWebhookTargets). */
-      WEBHOOK_TARGETS_PARAMETER: z.string().startsWith('/'),
+      WEBHOOK_TARGETS_PARAMETER: z.string().check(z.startsWith('/')),
       /** SSM path holding one SecureString per target: `<path><name>` = Standard Webhooks secret. */
-      WEBHOOK_SECRETS_PATH: z.string().startsWith('/').endsWith('/'),
-      WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+      WEBHOOK_SECRETS_PATH: z.string().check(z.startsWith('/'), z.endsWith('/')),
+      WEBHOOK_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.positive()), 5000),
       /** Plain http targets: the emulator stages' local receiver only (param webhookAllowHttp). */
-      WEBHOOK_ALLOW_HTTP: z.stringbool().default(false),
+      WEBHOOK_ALLOW_HTTP: z._default(z.stringbool(), false),
     },
     env,
   );

@@ -1,14 +1,16 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 import { baseConfigShape, loadConfig } from '../../shared/config.ts';
+
+const TableName = z.string().check(z.minLength(1));
 
 /** The storage functions' environment, parsed once at cold start. */
 export const storageConfig = () =>
-  loadConfig({ ...baseConfigShape, CALCULATIONS_TABLE: z.string().min(1) });
+  loadConfig({ ...baseConfigShape, CALCULATIONS_TABLE: TableName });
 
 /** The storage API's: it also keeps Idempotency-Key records. */
 export const storageApiConfig = () =>
   loadConfig({
     ...baseConfigShape,
-    CALCULATIONS_TABLE: z.string().min(1),
-    IDEMPOTENCY_TABLE: z.string().min(1),
+    CALCULATIONS_TABLE: TableName,
+    IDEMPOTENCY_TABLE: TableName,
   });

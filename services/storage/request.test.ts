@@ -17,7 +17,7 @@ import {
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 
 // POST /calculations with Powertools idempotency over an in-memory idempotency table (the
 // conditions its DynamoDB layer writes with, no more) and the calculations table's transactions

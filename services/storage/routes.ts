@@ -1,14 +1,17 @@
-import * as z from 'zod';
 import { CalculationErrorCode } from '../../events/calculation-error-code.ts';
 import { CalculationRequest } from '../../events/calculation-fields.ts';
 import { DECIMAL_TEXT_SCHEMA, DecimalString } from '../../events/decimal.ts';
 import { Operation } from '../../events/operation.ts';
+import * as z from '../../events/zod.ts';
 import type { HttpOperation } from '../../shared/http/operation.ts';
 import { CalculationStatus } from './status.ts';
 
 const decimal = (description: string) =>
-  z.string().meta({ description: `${description}: a decimal number as a string, canonical.` });
-const timestamp = (description: string) => z.iso.datetime({ offset: true }).meta({ description });
+  z
+    .string()
+    .check(z.meta({ description: `${description}: a decimal number as a string, canonical.` }));
+const timestamp = (description: string) =>
+  z.iso.datetime({ offset: true }).check(z.meta({ description }));
 
 /** What GET /calculations/{id} shows of a stored calculation (never its owner). */
 export const Calculation = z
@@ -18,15 +21,14 @@ export const Calculation = z
     operation: Operation,
     a: decimal('The first operand'),
     b: decimal('The second operand'),
-    result: decimal('The result, once completed').optional(),
+    result: z.optional(decimal('The result, once completed')),
     error: z
-      .object({ code: CalculationErrorCode, message: z.string() })
-      .optional()
-      .meta({ description: 'Why it failed, once failed.' }),
+      .optional(z.object({ code: CalculationErrorCode, message: z.string() }))
+      .check(z.meta({ description: 'Why it failed, once failed.' })),
     createdAt: timestamp('When it was requested.'),
     updatedAt: timestamp('When it last changed.'),
   })
-  .meta({ id: 'Calculation' });
+  .check(z.meta({ id: 'Calculation' }));
 
 export const getCalculation = {
   method: 'GET',
@@ -35,30 +37,38 @@ export const getCalculation = {
   summary: 'Read a calculation',
   description:
     'Its status and, once finished, its result or error. With an authenticated API, only the caller who requested it may read it.',
-  request: { path: z.object({ id: z.uuid().meta({ description: 'The calculationId.' }) }) },
+  request: {
+    path: z.object({ id: z.uuid().check(z.meta({ description: 'The calculationId.' })) }),
+  },
   responses: { 200: { description: 'The calculation.', body: Calculation } },
   problems: { 404: "No such calculation, or it is not the caller's." },
 } satisfies HttpOperation;
 
 export const CalculationAccepted = z
   .object({
-    calculationId: z.uuid().meta({ description: 'Where to look: GET /calculations/{id}.' }),
+    calculationId: z
+      .uuid()
+      .check(z.meta({ description: 'Where to look: GET /calculations/{id}.' })),
     status: z.literal('pending'),
   })
-  .meta({ id: 'CalculationAccepted' });
+  .check(z.meta({ id: 'CalculationAccepted' }));
 
 /** An operand as a request may send it: the document carries the decimal text rule (openapi.yaml). */
 const operand = (description: string) =>
-  DecimalString.meta({
-    description: `${description}: a decimal number, as a string (up to 34 significant digits, an optional exponent) or a JSON number.`,
-    ...DECIMAL_TEXT_SCHEMA,
-  });
+  DecimalString.check(
+    z.meta({
+      description: `${description}: a decimal number, as a string (up to 34 significant digits, an optional exponent) or a JSON number.`,
+      ...DECIMAL_TEXT_SCHEMA,
+    }),
+  );
 
 /** The request body: the event's fields, with the operands' rule where JSON Schema can check it. */
-const HttpCalculationRequest = CalculationRequest.extend({
-  a: operand('The first operand'),
-  b: operand('The second operand'),
-}).meta({ id: 'CalculationRequest' });
+const HttpCalculationRequest = z
+  .extend(CalculationRequest, {
+    a: operand('The first operand'),
+    b: operand('The second operand'),
+  })
+  .check(z.meta({ id: 'CalculationRequest' }));
 
 export const requestCalculation = {
   method: 'POST',
@@ -74,7 +84,7 @@ export const requestCalculation = {
       description: 'Accepted: the calculation is under way.',
       body: CalculationAccepted,
       headers: z.object({
-        Location: z.string().meta({ description: 'The calculation: /calculations/{id}.' }),
+        Location: z.string().check(z.meta({ description: 'The calculation: /calculations/{id}.' })),
       }),
     },
   },

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 
 /** A calculation's lifecycle. `pending` until an outcome arrives; outcomes are final. */
 export const CalculationStatus = z.enum(['pending', 'completed', 'failed']);

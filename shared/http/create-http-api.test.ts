@@ -6,12 +6,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createError } from '@middy/util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 import { createHttpApi, route } from './create-http-api.ts';
 import { type HttpOperation, respond } from './operation.ts';
 import { HttpProblem, problemResponse } from './problem.ts';
 
-const Body = z.object({ amount: z.number().int(), currency: z.enum(['EUR', 'USD']) });
+const Body = z.object({ amount: z.int(), currency: z.enum(['EUR', 'USD']) });
 const createOrder = {
   method: 'POST',
   path: '/orders',
@@ -25,7 +25,7 @@ const getOrder = {
   path: '/orders/{id}',
   operationId: 'getOrder',
   summary: 'Read an order',
-  request: { path: z.object({ id: z.string().max(10) }) },
+  request: { path: z.object({ id: z.string().check(z.maxLength(10)) }) },
   responses: { 200: { description: 'The order', body: Body } },
 } satisfies HttpOperation;
 

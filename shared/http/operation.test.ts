@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 import { zzPlaceOrder as placeOrder } from '../../test/support/sample-operations.ts';
 import { type HttpOperation, problem, respond } from './operation.ts';
 import { problemsOf } from './operation-problems.ts';

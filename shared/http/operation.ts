@@ -1,5 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type * as z from 'zod';
+import type { ZodObject } from 'zod';
+import type { Schema } from '../../events/contract.ts';
+import type * as z from '../../events/zod.ts';
+
+/** An object schema of either zod API (events/contract.ts, Schema). */
+type ObjectSchema = z.ZodMiniObject | ZodObject;
+
 import { HttpProblem } from './problem.ts';
 import { json } from './request.ts';
 
@@ -8,9 +14,9 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** A successful answer of an operation: its `application/json` body and its headers. */
 export interface HttpAnswer {
   description: string;
-  body?: z.ZodType;
+  body?: Schema;
   /** By their usual spelling (`Location`); each one not optional is always sent. */
-  headers?: z.ZodObject;
+  headers?: ObjectSchema;
 }
 
 /**
@@ -29,11 +35,11 @@ export interface HttpOperation {
   description?: string;
   request?: {
     /** The path parameters; the handler reads them parsed as `event.input.path`. */
-    path?: z.ZodObject;
+    path?: ObjectSchema;
     /** The query parameters: `event.input.query`. */
-    query?: z.ZodObject;
+    query?: ObjectSchema;
     /** An `application/json` body: `event.input.body`. */
-    body?: z.ZodType;
+    body?: Schema;
   };
   /**
    * Takes an optional `Idempotency-Key` header (`event.input.idempotencyKey`, Powertools'
@@ -50,7 +56,7 @@ export interface HttpOperation {
 }
 
 type RequestPart<O extends HttpOperation, K extends 'path' | 'query' | 'body'> = O extends {
-  request: { [P in K]: infer S extends z.ZodType };
+  request: { [P in K]: infer S extends Schema };
 }
   ? z.output<S>
   : undefined;
@@ -68,8 +74,8 @@ export interface HttpInput<O extends HttpOperation> {
 export type HttpEvent<O extends HttpOperation> = APIGatewayProxyEventV2 & { input: HttpInput<O> };
 
 type AnswerOf<O extends HttpOperation, S extends keyof O['responses']> = O['responses'][S];
-type BodyOf<A> = A extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
-type HeadersOf<A> = A extends { headers: infer H extends z.ZodObject }
+type BodyOf<A> = A extends { body: infer B extends Schema } ? z.output<B> : undefined;
+type HeadersOf<A> = A extends { headers: infer H extends ObjectSchema }
   ? [headers: z.output<H>]
   : [];
 

@@ -1,31 +1,35 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 
 // What problemResponse (problem.ts) writes, for openapi.yaml; problem-schema.test.ts holds the
 // two together. A module of its own so that no handler bundles the schema.
 
 /** An RFC 9457 problem document, as every HTTP error of these functions is answered. */
+const described = (description: string) => z.meta({ description });
+
 export const ProblemDetails = z
   .looseObject({
-    type: z.string().meta({ description: 'Always `about:blank`: `title` says what kind.' }),
-    title: z.string().meta({ description: 'The kind of problem, the same for every occurrence.' }),
-    status: z.int().min(100).max(599).meta({ description: 'The HTTP status.' }),
-    detail: z.string().optional().meta({ description: 'What went wrong with this request.' }),
-    instance: z.string().optional().meta({ description: 'The request path.' }),
+    type: z.string().check(described('Always `about:blank`: `title` says what kind.')),
+    title: z.string().check(described('The kind of problem, the same for every occurrence.')),
+    status: z.int().check(z.minimum(100), z.maximum(599), described('The HTTP status.')),
+    detail: z.optional(z.string()).check(described('What went wrong with this request.')),
+    instance: z.optional(z.string()).check(described('The request path.')),
     errors: z
-      .array(
-        z.union([
-          z.object({ field: z.string(), message: z.string() }),
-          z.string().meta({ description: 'The last item of a cut list: "… and N more".' }),
-        ]),
+      .optional(
+        z.array(
+          z.union([
+            z.object({ field: z.string(), message: z.string() }),
+            z.string().check(described('The last item of a cut list: "… and N more".')),
+          ]),
+        ),
       )
-      .optional()
-      .meta({ description: 'Each invalid field (`body.b`, `path.id`) and why; at most 20.' }),
+      .check(described('Each invalid field (`body.b`, `path.id`) and why; at most 20.')),
     code: z
-      .string()
-      .optional()
-      .meta({ description: "A contract violation's code, when the request broke one." }),
+      .optional(z.string())
+      .check(described("A contract violation's code, when the request broke one.")),
   })
-  .meta({
-    id: 'Problem',
-    description: 'RFC 9457 problem details. Texts are cut to a few hundred characters.',
-  });
+  .check(
+    z.meta({
+      id: 'Problem',
+      description: 'RFC 9457 problem details. Texts are cut to a few hundred characters.',
+    }),
+  );

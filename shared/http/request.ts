@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type { Schema } from '../../events/contract.ts';
 import { describeIssues } from '../../events/contract-violation.ts';
+import type * as z from '../../events/zod.ts';
 import { parseJson } from '../json.ts';
 import { isJsonMediaType } from './media-type.ts';
 import { HttpProblem } from './problem.ts';
@@ -39,11 +40,7 @@ export function jsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY_BYTE
 }
 
 /** Validate with zod; a 400 problem names every invalid field. */
-export function validate<T extends z.ZodType>(
-  schema: T,
-  value: unknown,
-  where = 'body',
-): z.output<T> {
+export function validate<T extends Schema>(schema: T, value: unknown, where = 'body'): z.output<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new HttpProblem(400, 'Invalid request', describeIssues(result.error, where), {
@@ -53,7 +50,7 @@ export function validate<T extends z.ZodType>(
       })),
     });
   }
-  return result.data;
+  return result.data as z.output<T>;
 }
 
 export const json = (

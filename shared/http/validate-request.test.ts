@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 import type { HttpEvent, HttpOperation } from './operation.ts';
 import { HttpProblem } from './problem.ts';
 import { validateRequest } from './validate-request.ts';
@@ -12,9 +12,9 @@ const placeOrder = {
   operationId: 'placeOrder',
   summary: 'Place an order',
   request: {
-    path: z.object({ shop: z.string().regex(/^s-\d+$/) }),
-    query: z.object({ dryRun: z.enum(['true', 'false']).optional() }),
-    body: z.object({ amount: z.int().positive() }),
+    path: z.object({ shop: z.string().check(z.regex(/^s-\d+$/)) }),
+    query: z.object({ dryRun: z.optional(z.enum(['true', 'false'])) }),
+    body: z.object({ amount: z.int().check(z.positive()) }),
   },
   idempotent: true,
   responses: { 201: { description: 'Placed' } },

@@ -1,9 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
 import type { CloudEvent } from '../../events/cloud-event.ts';
 import { ContractViolation } from '../../events/contract-violation.ts';
 import { parseEvent } from '../../events/registry.ts';
+import * as z from '../../events/zod.ts';
 import { parseJson } from '../json.ts';
 import { rememberRecord } from './sqs-record.ts';
 

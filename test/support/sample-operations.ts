@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../events/zod.ts';
 import type { HttpOperation } from '../../shared/http/operation.ts';
 
 // For the tests of the HTTP mechanism (respond, the OpenAPI generator, the e2e tier's checker):
@@ -16,7 +16,7 @@ export const zzPlaceOrder = {
     201: {
       description: 'Placed',
       body: z.object({ zzOrderId: z.uuid(), placedAt: z.iso.datetime() }),
-      headers: z.object({ Location: z.string().startsWith('/zz-orders/') }),
+      headers: z.object({ Location: z.string().check(z.startsWith('/zz-orders/')) }),
     },
   },
   problems: { 404: 'No such customer' },
