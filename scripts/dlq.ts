@@ -47,8 +47,11 @@ async function main(): Promise<number> {
   const { sqsClient } = await import('../shared/aws/clients.ts');
   const { applyLocalAwsEnv } = await import('./emulator/local-env.ts');
   const { stackOutputs } = await import('./local/stack.ts');
-  const { countMessages, groupByCode, purge, readDeadLetters, redrive, sourceQueueOf } =
-    await import('./operations/dead-letters.ts');
+  const { countMessages, groupByCode, purge, readDeadLetters } = await import(
+    './operations/dead-letters.ts'
+  );
+  const { redrive } = await import('./operations/redrive.ts');
+  const { sourceQueueOf } = await import('./operations/source-queue.ts');
   if (values.stage === 'local') applyLocalAwsEnv();
   const stack = await stackOutputs(values.stage);
   const services = Object.keys(stack.deadLetterQueues);

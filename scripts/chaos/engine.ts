@@ -5,7 +5,7 @@ import { sqsClient } from '../../shared/aws/clients.ts';
 import { startIamObserver } from '../iam/observer.ts';
 import { deployedFunctionRoles } from '../iam/stack-roles.ts';
 import { deployLocalStack, serviceName } from '../local/stack.ts';
-import { sourceQueueOf } from '../operations/dead-letters.ts';
+import { sourceQueueOf } from '../operations/source-queue.ts';
 import { startBusAudit } from './bus-audit.ts';
 import { busPublisher, driveEngineEvents, ENGINE_SOURCE, sendPoison } from './drive.ts';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';

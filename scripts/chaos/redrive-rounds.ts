@@ -4,13 +4,8 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ContractViolationCode } from '../../events/contract-violation.ts';
 import { consumerPace } from '../operations/consumer-pace.ts';
-import {
-  type DeadLetter,
-  NO_REASON,
-  RedriveInterrupted,
-  readDeadLetters,
-  redrive,
-} from '../operations/dead-letters.ts';
+import { type DeadLetter, NO_REASON, readDeadLetters } from '../operations/dead-letters.ts';
+import { RedriveInterrupted, redrive } from '../operations/redrive.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 import { queueDepth } from './queues.ts';
 

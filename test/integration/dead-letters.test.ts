@@ -6,8 +6,8 @@ import {
   groupByCode,
   NO_REASON,
   readDeadLetters,
-  redrive,
 } from '../../scripts/operations/dead-letters.ts';
+import { redrive } from '../../scripts/operations/redrive.ts';
 import { sqsClient } from '../../shared/aws/clients.ts';
 import {
   createQueueWithDlq,

@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { originalAttributes, RedriveInterrupted, redrive, sourceQueueOf } from './dead-letters.ts';
+import { originalAttributes, RedriveInterrupted, redrive } from './redrive.ts';
+import { sourceQueueOf } from './source-queue.ts';
 
 // The StartMessageMoveTask path exists on AWS but on neither emulator used here (MiniStack, moto),
 // so it is checked against a mocked SQS; the receive → send → delete path is an integration test.
