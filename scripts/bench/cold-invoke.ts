@@ -7,7 +7,7 @@ import { median } from '../lib/stats.ts';
 import { deployBuildOptions } from '../serverless/bundles.ts';
 import { callKinds } from './bare-handler.ts';
 import { bareClients, bundleFile, pairedRatio } from './cold-import.ts';
-import { firstFailure, type Job, sdkOf, stubbedEnv } from './handler-cost.ts';
+import { firstFailure, type Job, sdkOf, stubbedEnv } from './handler-inputs.ts';
 import { startStubAws, withStubUrl } from './stub-aws.ts';
 
 // A cold start as a user feels it: a fresh `node` process loads a function's prod bundle and

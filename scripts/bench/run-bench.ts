@@ -5,14 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { type ColdImportReport, measureColdImports } from './cold-import.ts';
 import { type ColdInvoke, type ColdInvokeJob, measureColdInvokes } from './cold-invoke.ts';
 import { type PackagedFunction, packageFunctions } from './functions.ts';
-import {
-  batchOf,
-  type HandlerCost,
-  type HttpJob,
-  type HttpSample,
-  httpRequest,
-  startHandlerCostApart,
-} from './handler-cost.ts';
+import { type HandlerCost, type HttpJob, startHandlerCostApart } from './handler-cost.ts';
+import { batchOf, type HttpSample, httpRequest } from './handler-inputs.ts';
 import type { StubSetup } from './stub-aws.ts';
 import { measureTracingCost, type TracingCost } from './tracing-cost.ts';
 

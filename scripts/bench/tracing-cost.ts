@@ -6,7 +6,7 @@ import { median } from '../lib/stats.ts';
 import { deployBuildOptions } from '../serverless/bundles.ts';
 import { pairedRatio } from './cold-import.ts';
 import { type ColdInvokeJob, type ColdStartOptions, RUNNER } from './cold-invoke.ts';
-import { stubbedEnv } from './handler-cost.ts';
+import { stubbedEnv } from './handler-inputs.ts';
 import { startStubAws, withStubUrl } from './stub-aws.ts';
 
 // What Powertools Tracer costs (shared/tracing.ts): each function's handler bundled twice with the
