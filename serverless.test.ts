@@ -11,7 +11,7 @@ import {
   type ConsumerEntry,
   consumerIds,
   type RetrySchedule,
-} from './scripts/serverless/event-consumers.ts';
+} from './scripts/serverless/consumer-resources.ts';
 import { tableIds } from './scripts/serverless/tables.ts';
 import { sqsRetrySchedule } from './shared/retry-schedule.ts';
 import { stubWorkerEnv } from './test/support/worker-env.ts';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BuildOptions, Metafile } from 'esbuild';
 import { parse } from 'yaml';
 import { cloudFormationTags } from './cloudformation-yaml.ts';
-import { consumerIds } from './event-consumers.ts';
+import { consumerIds } from './consumer-resources.ts';
 
 // What serverless-esbuild bundles, read from serverless.yml without packaging: every function's
 // entry module and the deploy's esbuild options. For tools that build bundles the way a deploy

@@ -8,7 +8,7 @@
 // The fields are the ones shared/logger.ts writes (Powertools' keys plus `event`).
 // A deploy to an emulator (AWS_ENDPOINT_URL set) leaves them out: MiniStack's CloudFormation
 // refuses the type (it has no Logs Insights), and no emulator here could run them anyway.
-import { consumerIds } from './event-consumers.ts';
+import { consumerIds } from './consumer-resources.ts';
 
 interface Naming {
   getLogGroupLogicalId(functionName: string): string;

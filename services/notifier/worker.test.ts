@@ -21,7 +21,7 @@ import { parse } from 'yaml';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract } from '../../events/registry.ts';
 import { cloudFormationTags } from '../../scripts/serverless/cloudformation-yaml.ts';
-import { batchSizeFor } from '../../scripts/serverless/event-consumers.ts';
+import { batchSizeFor } from '../../scripts/serverless/consumer-resources.ts';
 import { type RetryConfig, sqsRetrySchedule } from '../../shared/retry-schedule.ts';
 
 // The notifier's rules per target, with AWS mocked and the receivers stubbed: each target on its

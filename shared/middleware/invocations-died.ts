@@ -15,7 +15,7 @@ export const receivedPastSchedule = (record: SQSRecord, maxReceiveCount?: number
 
 /**
  * Middy middleware (before only), first in a record's pipeline. A queue lets a record be received
- * once more than its consumer's retry schedule (scripts/serverless/event-consumers.ts). A record
+ * once more than its consumer's retry schedule (scripts/serverless/consumer-resources.ts). A record
  * seen on that extra receive was never handled nor dead-lettered on its last scheduled one: the
  * invocation ended first (its timeout, a crash). It is dead-lettered at once with that reason,
  * before anything can time out on it again — so SQS's own redrive, which moves a message without

@@ -13,7 +13,7 @@ export class NoTimeLeftError extends Error {
 /**
  * Middy middleware (before only), for records handled one after another: a record starts only
  * when the invocation has the time one record may take, so the timeout never kills it
- * mid-effect. Its batch is sized to fit (scripts/serverless/event-consumers.ts, batchSizeFor),
+ * mid-effect. Its batch is sized to fit (scripts/serverless/consumer-resources.ts, batchSizeFor),
  * so this only fires when an invocation runs short of it (a slow cold start).
  */
 export const timeLeft = ({ secondsPerRecord }: TimeLeftOptions): MiddlewareObj => ({

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentContract, type EventType, eventTypes } from '../../events/registry.ts';
 import { stackName } from '../../scripts/local/stack.ts';
 import { createService } from '../../scripts/new-service.ts';
-import { consumerIds } from '../../scripts/serverless/event-consumers.ts';
+import { consumerIds } from '../../scripts/serverless/consumer-resources.ts';
 import { sqsClient } from '../../shared/aws/clients.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { eventually } from '../support/poll.ts';

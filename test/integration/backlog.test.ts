@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildCloudEvent } from '../../events/cloud-event.ts';
 import { currentContract, type EventType, eventTypes } from '../../events/registry.ts';
 import { countMessages } from '../../scripts/operations/dead-letters.ts';
-import { batchSizeFor } from '../../scripts/serverless/event-consumers.ts';
+import { batchSizeFor } from '../../scripts/serverless/consumer-resources.ts';
 import { sqsClient } from '../../shared/aws/clients.ts';
 import { createConsumer } from '../../shared/consumer.ts';
 import { deleteHandled, lambdaContext, sqsEvent } from '../support/lambda.ts';

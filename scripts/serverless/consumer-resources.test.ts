@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchSizeFor } from './event-consumers.ts';
+import { batchSizeFor } from './consumer-resources.ts';
 
 describe('batchSizeFor: a batch handled one record after another fits in the timeout', () => {
   it.each([
