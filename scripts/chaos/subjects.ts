@@ -56,15 +56,21 @@ export async function loadScenarios(): Promise<ChaosScenario[]> {
 export const recordKey = (prefix: string, eventId: string) =>
   `${prefix}#${createHash('md5').update(JSON.stringify(eventId)).digest('base64')}`;
 
+/** A function as deployed: its timeout, s, and its environment's plain values. */
+export interface DeployedFunction {
+  timeout: number;
+  environment: Record<string, string>;
+}
+
 /** The stage's functions as deployed (its CloudFormation template): timeout and environment. */
-export async function deployedFunctions(stage: string) {
+export async function deployedFunctions(stage: string): Promise<Record<string, DeployedFunction>> {
   const { TemplateBody = '{}' } = await new CloudFormationClient({}).send(
     new GetTemplateCommand({ StackName: stackName(stage) }),
   );
   const template = JSON.parse(TemplateBody) as {
     Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
   };
-  const functions: Record<string, { timeout: number; environment: Record<string, string> }> = {};
+  const functions: Record<string, DeployedFunction> = {};
   for (const resource of Object.values(template.Resources ?? {})) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const p = resource.Properties ?? {};
