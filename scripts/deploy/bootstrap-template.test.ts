@@ -119,7 +119,7 @@ describe('the CloudFormation execution role', () => {
 
   it('refuses to derive a role for a resource type it does not know, naming the type', () => {
     expect(() => executionActions(['AWS::SQS::Queue', 'AWS::Zqx::Widget'])).toThrow(
-      /The templates create AWS::Zqx::Widget, which scripts\/deploy\/execution-permissions.ts does not know/,
+      /The templates create AWS::Zqx::Widget, which scripts\/deploy\/handler-permissions.ts does not know/,
     );
   });
 });
