@@ -9,6 +9,8 @@
 // alarm has a way out, a missed break not. Refinements and transforms have no JSON Schema at all:
 // contracts-lock.ts guards them with the recorded examples.
 // No schema-diff package classifies these per field (docs/events.md#evolving-a-contract).
+
+import { ANNOTATIONS, JUDGED, ONLY_NARROWS } from './keywords.ts';
 import {
   article,
   breaks,
@@ -42,70 +44,6 @@ export interface SchemaChange {
   /** What changed, to follow the field in a sentence: `was removed (or renamed)`. */
   change: string;
 }
-
-/** Keywords that describe and never refuse a value; they may change freely. */
-const ANNOTATIONS = new Set([
-  '$schema',
-  '$id',
-  '$comment',
-  'definitions',
-  '$defs',
-  'title',
-  'description',
-  'examples',
-  'default',
-  'deprecated',
-  'readOnly',
-  'writeOnly',
-]);
-/** Keywords compared below; any other validation keyword goes to `unjudged`. */
-const JUDGED = new Set([
-  'type',
-  'enum',
-  'const',
-  'format',
-  'pattern',
-  'minimum',
-  'exclusiveMinimum',
-  'maximum',
-  'exclusiveMaximum',
-  'minLength',
-  'maxLength',
-  'minItems',
-  'maxItems',
-  'minProperties',
-  'maxProperties',
-  'multipleOf',
-  'uniqueItems',
-  'properties',
-  'required',
-  'additionalProperties',
-  'propertyNames',
-  'items',
-  'additionalItems',
-  'prefixItems',
-  'anyOf',
-  'oneOf',
-  'minContains',
-  'maxContains',
-]);
-/**
- * Unjudged keywords that only ever refuse values: taking one away widens the schema.
- * (`minContains` is judged instead: taking away `minContains: 0` raises it to 1 and narrows.)
- */
-const ONLY_NARROWS = new Set([
-  'not',
-  'allOf',
-  'if',
-  'then',
-  'else',
-  'contains',
-  'dependencies',
-  'dependentRequired',
-  'dependentSchemas',
-  'unevaluatedProperties',
-  'unevaluatedItems',
-]);
 
 interface Side {
   root: JsonSchema;

@@ -5,16 +5,12 @@ import {
   FilterLogEventsCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateTopicCommand, DeleteTopicCommand, PublishBatchCommand } from '@aws-sdk/client-sns';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { parse } from 'yaml';
-import { snsClient, sqsClient } from '../../../shared/aws/clients.ts';
 import { startFaultProxy } from '../../chaos/fault-proxy.ts';
 import { LOCAL_WEBHOOK } from '../../emulator/local-env.ts';
 import { openApiPath } from '../../generate-openapi.ts';
 import { conformanceChecker, type Exchange } from '../../lib/openapi-conformance.ts';
 import { percentile } from '../../lib/stats.ts';
-import { tapEvents } from '../../local/event-tap.ts';
 import {
   deployLocalStack,
   type LocalDeployOptions,
@@ -26,6 +22,7 @@ import { startWebhookReceiver } from '../../local/webhook-receiver.ts';
 import { functionEntries } from '../../serverless/bundles.ts';
 import { SWITCH } from '../../serverless/local-faults.ts';
 import { deployBareStage } from './bare/deploy.ts';
+import { pool, rawBusRate } from './raw-bus.ts';
 
 // End to end on the deployed local stack (its own emulator stage, `bench`): calculations through
 // the HTTP API until each one's webhook arrives, with every AWS call the functions make counted
@@ -85,66 +82,6 @@ export interface EndToEnd extends StageRun {
   vsBare: number;
   /** latency / bare latency (1: as fast; above: slower). */
   latencyVsBare: { p50: number; p99: number };
-}
-
-async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) await work(next++);
-    }),
-  );
-}
-
-/** Messages/s from SNS publish to SQS receive through a raw subscription of a fresh topic. */
-async function rawBusRate(messages: number, concurrency: number): Promise<number> {
-  const { TopicArn } = await snsClient().send(
-    new CreateTopicCommand({ Name: `bench-raw-${randomUUID().slice(0, 8)}` }),
-  );
-  const tap = await tapEvents(TopicArn as string, `bench-raw-${randomUUID().slice(0, 8)}`);
-  try {
-    const start = performance.now();
-    let received = 0;
-    const receiving = (async () => {
-      while (received < messages) {
-        const { Messages = [] } = await sqsClient().send(
-          new ReceiveMessageCommand({
-            QueueUrl: tap.url,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 1,
-          }),
-        );
-        received += Messages.length;
-        if (Messages.length)
-          await sqsClient().send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: tap.url,
-              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-            }),
-          );
-        if (performance.now() - start > 300_000) throw new Error('The raw bus run took over 5 min');
-      }
-    })();
-    await pool(Math.ceil(messages / 10), concurrency, async (batch) => {
-      await snsClient().send(
-        new PublishBatchCommand({
-          TopicArn,
-          PublishBatchRequestEntries: Array.from(
-            { length: Math.min(10, messages - batch * 10) },
-            (_, i) => ({
-              Id: String(i),
-              Message: JSON.stringify({ batch, i, pad: 'x'.repeat(400) }),
-            }),
-          ),
-        }),
-      );
-    });
-    await receiving;
-    return (messages * 1000) / (performance.now() - start);
-  } finally {
-    await tap.remove();
-    await snsClient().send(new DeleteTopicCommand({ TopicArn }));
-  }
 }
 
 interface Stage {
