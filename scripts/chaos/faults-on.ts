@@ -1,5 +1,6 @@
 import { currentContract, type EventType } from '../../events/registry.ts';
 import { driveEngineEvents, sendPoison } from './drive.ts';
+import type { ChaosOptions } from './engine.ts';
 import type { FaultProxy } from './fault-proxy.ts';
 import type { ChaosScenario, ScenarioRun } from './scenario.ts';
 import type { ChaosStage } from './stage.ts';
@@ -13,34 +14,38 @@ export interface ScenarioRunOf {
 }
 
 /** What the run was asked for that the drive needs. */
-export interface DriveOptions {
-  events: number;
-  duplicates: number;
-  poison: number;
-  faults: number;
-  crashRate: number;
-  hangRate: number;
-  outageSeconds: number;
-  concurrency: number;
-  log: (line: string) => void;
-}
+export type DriveOptions = Pick<
+  ChaosOptions,
+  | 'events'
+  | 'duplicates'
+  | 'poison'
+  | 'faults'
+  | 'crashRate'
+  | 'hangRate'
+  | 'outageSeconds'
+  | 'concurrency'
+  | 'log'
+>;
 
 /** Whether faults are on: what the scenarios' own boundaries follow. */
 export interface FaultSwitch {
   on: boolean;
 }
 
-/** Each scenario started with its share of the events; pushed to `runs` as they start. */
-export async function startScenarios(options: {
-  scenarios: ChaosScenario[];
-  runs: ScenarioRunOf[];
+/** What both steps work with: the stage, the run, the fault switch and the bus. */
+export interface Driving {
   stage: ChaosStage;
   runId: string;
   drive: DriveOptions;
   faults: FaultSwitch;
   publish: (body: string, type: string, source?: string) => Promise<void>;
   engineEvents: Map<string, { type: string; data: unknown }>;
-}): Promise<void> {
+}
+
+/** Each scenario started with its share of the events; pushed to `runs` as they start. */
+export async function startScenarios(
+  options: Driving & { scenarios: ChaosScenario[]; runs: ScenarioRunOf[] },
+): Promise<void> {
   const { scenarios, stage, drive: o } = options;
   const events = scenarios.length ? Math.floor(o.events / 2 / scenarios.length) : 0;
   for (const scenario of scenarios)
@@ -75,17 +80,9 @@ export interface DriveOutcome {
 }
 
 /** Faults on, everything sent, the outage held; faults stay on (the caller waits for quiet). */
-export async function driveUnderFaults(options: {
-  proxy: FaultProxy;
-  stage: ChaosStage;
-  runs: ScenarioRunOf[];
-  types: string[];
-  runId: string;
-  drive: DriveOptions;
-  faults: FaultSwitch;
-  publish: (body: string, type: string, source?: string) => Promise<void>;
-  engineEvents: Map<string, { type: string; data: unknown }>;
-}): Promise<DriveOutcome> {
+export async function driveUnderFaults(
+  options: Driving & { proxy: FaultProxy; runs: ScenarioRunOf[]; types: string[] },
+): Promise<DriveOutcome> {
   const { proxy, stage, runs, types, drive: o } = options;
   const scenarioEvents = runs.length ? Math.floor(o.events / 2 / runs.length) : 0;
   const engineCount = o.events - scenarioEvents * runs.length;
