@@ -40,7 +40,7 @@ export interface DeadLetter {
   attributes: Record<string, MessageAttributeValue>;
 }
 
-export function describe(message: Message): DeadLetter {
+export function describeLetter(message: Message): DeadLetter {
   const attributes = message.MessageAttributes ?? {};
   const text = (name: string) => attributes[name]?.StringValue;
   let event: { id?: unknown; type?: unknown } = {};
@@ -124,7 +124,7 @@ export async function readDeadLetters(
         }),
       );
       if (Messages.length === 0) break;
-      letters.push(...Messages.map(describe));
+      letters.push(...Messages.map(describeLetter));
     }
   } finally {
     await reveal(sqs, queueUrl, letters);

@@ -12,7 +12,7 @@ import {
 import {
   countMessages,
   type DeadLetter,
-  describe,
+  describeLetter,
   FAILURE_PREFIX,
   REDRIVE_COUNT,
   reveal,
@@ -228,7 +228,7 @@ async function moveByHand(
         continue;
       }
       if (Messages.length === 0) break;
-      const letters = Messages.map(describe);
+      const letters = Messages.map(describeLetter);
       const anyNew = letters.some((l) => !skipped.has(l.messageId));
       const movedBefore = moved;
       for (const letter of letters) {
