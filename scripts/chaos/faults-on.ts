@@ -32,6 +32,10 @@ export interface FaultSwitch {
   on: boolean;
 }
 
+/** Each scenario's share of the events: half of them, shared among the scenarios. */
+const eventsPerScenario = (events: number, scenarios: number) =>
+  scenarios ? Math.floor(events / 2 / scenarios) : 0;
+
 /** What both steps work with: the stage, the run, the fault switch and the bus. */
 export interface Driving {
   stage: ChaosStage;
@@ -47,7 +51,7 @@ export async function startScenarios(
   options: Driving & { scenarios: ChaosScenario[]; runs: ScenarioRunOf[] },
 ): Promise<void> {
   const { scenarios, stage, drive: o } = options;
-  const events = scenarios.length ? Math.floor(o.events / 2 / scenarios.length) : 0;
+  const events = eventsPerScenario(o.events, scenarios.length);
   for (const scenario of scenarios)
     options.runs.push({
       scenario,
@@ -84,8 +88,7 @@ export async function driveUnderFaults(
   options: Driving & { proxy: FaultProxy; runs: ScenarioRunOf[]; types: string[] },
 ): Promise<DriveOutcome> {
   const { proxy, stage, runs, types, drive: o } = options;
-  const scenarioEvents = runs.length ? Math.floor(o.events / 2 / runs.length) : 0;
-  const engineCount = o.events - scenarioEvents * runs.length;
+  const engineCount = o.events - eventsPerScenario(o.events, runs.length) * runs.length;
   const withExamples = types.filter((t) => currentContract(t as EventType).examples.length);
   const lost = types
     .filter((t) => !withExamples.includes(t))
