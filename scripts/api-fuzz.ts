@@ -6,9 +6,12 @@
 // (status, content type, headers, body), what the schema allows accepted and what it refuses
 // refused, a created resource readable at once. On the emulator (the default, stage `local`) it
 // starts the emulator if needed and deploys the stage first.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { restateClosingBanner } from './api-fuzz/closing-line.ts';
 import { parseCli, runMain, UsageError, wholeNumber } from './lib/cli.ts';
 import { ensurePythonPackages } from './lib/python-venv.ts';
 import { pinsOf } from './lib/tool-pins.ts';
@@ -51,7 +54,7 @@ async function main(): Promise<number> {
   // their own from nothing, not one holding this run's stage and Lambda workers.
   const emulator = values.stage === 'local' ? await startEmulator(console.log) : undefined;
   try {
-    return fuzz(
+    return await fuzz(
       values.stage === 'local'
         ? await deployLocalStack({ quiet: true })
         : await stackOutputs(values.stage),
@@ -65,18 +68,18 @@ async function main(): Promise<number> {
 }
 
 /** Schemathesis with openapi.yaml against the stage's API: its exit status. */
-function fuzz(
+async function fuzz(
   stack: { apiUrl?: string },
   stage: string,
   bin: string,
   { maxExamples, seed }: { maxExamples: number; seed: number },
-): number {
+): Promise<number> {
   if (!stack.apiUrl) {
     console.log(`stage ${stage} has no HTTP API: nothing to fuzz`);
     return 0;
   }
   console.log(`[fuzz:api] Schemathesis against ${stack.apiUrl} (stage ${stage}), seed ${seed}`);
-  const result = spawnSync(
+  const st = spawn(
     path.join(bin, 'st'),
     [
       '--config-file',
@@ -99,9 +102,14 @@ function fuzz(
       String(seed),
       '--no-color',
     ],
-    { stdio: 'inherit', cwd: root },
+    { stdio: ['ignore', 'pipe', 'inherit'], cwd: root },
   );
-  return result.status ?? 1;
+  // Its output as it comes, the closing banner restated (api-fuzz/closing-line.ts).
+  const exited = once(st, 'close');
+  for await (const line of createInterface({ input: st.stdout }))
+    console.log(restateClosingBanner(line));
+  const [code] = (await exited) as [number | null];
+  return code ?? 1;
 }
 
 runMain(cli, main);
