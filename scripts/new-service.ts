@@ -18,6 +18,7 @@ import {
   routesE2eSource,
   routesSource,
 } from './lib/new-service-http.ts';
+import { camelCase as camel } from './serverless/case.ts';
 
 /** A refusal: one sentence for the user, nothing changed. */
 export class GeneratorError extends Error {
@@ -48,7 +49,6 @@ export interface NewService {
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 const typeList = (types: string[]) => types.map((t) => `'${t}'`).join(', ');
-const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 function workerSource({ name, consumes, publishes }: NewService): string {
   if (publishes.length === 0) {

@@ -4,6 +4,7 @@
 // its events in one transaction), its function and role in serverless.yml, a unit test and a test
 // of its routes against the deployed stage. Used by scripts/new-service.ts.
 import { currentContract, type EventType } from '../../events/registry.ts';
+import { camelCase as camel, pascalCase as pascal } from '../serverless/case.ts';
 import { findBlock } from '../serverless/yaml-blocks.ts';
 
 export interface HttpService {
@@ -11,9 +12,6 @@ export interface HttpService {
   publishes: string[];
 }
 
-const pascal = (name: string) =>
-  name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
-const camel = (name: string) => pascal(name).replace(/^./, (c) => c.toLowerCase());
 /** ORDERS_TABLE for `orders`: the table's environment variable. */
 export const tableVariable = (name: string) => `${name.replaceAll('-', '_').toUpperCase()}_TABLE`;
 

@@ -1,4 +1,5 @@
 import { functionErrorsAlarm, oldestMessageAlarm } from './alarms.ts';
+import { camelCase as camel, pascalCase as pascal } from './case.ts';
 
 // What one entry of `custom.consumers` becomes (event-consumers.ts adds it to the stack): its
 // queue and DLQ, its filtered subscription and queue policy, its alarms, its least-privilege role
@@ -58,10 +59,6 @@ export interface ConsumerInput {
   /** Where every alarm goes, and how old a queue's oldest message may grow before one fires. */
   alarms: { actions: Json; oldestMessageSeconds: number };
 }
-
-const pascal = (name: string) =>
-  name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
-const camel = (name: string) => pascal(name).replace(/^./, (c) => c.toLowerCase());
 
 /** Function and CloudFormation logical ids the framework will give this consumer. */
 export function consumerIds(name: string) {

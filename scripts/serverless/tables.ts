@@ -19,6 +19,7 @@
 //
 // The functions that write the table get their own statements for it (a role per function).
 import { functionErrorsAlarm, functionLogicalId } from './alarms.ts';
+import { camelCase as camel, pascalCase as pascal } from './case.ts';
 
 export interface TableEntry {
   /** The partition key attribute (a string), and the sort key when the table has one. */
@@ -55,10 +56,6 @@ export const RELAY_RETRY = { maximumRetryAttempts: 10, maximumRecordAgeInSeconds
 export const RELAY_BATCH_SIZE = 25;
 /** The relay is behind by more than this (ms) for five minutes: alarm. */
 const ITERATOR_AGE_ALARM_MS = 60_000;
-
-const pascal = (name: string) =>
-  name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
-const camel = (name: string) => pascal(name).replace(/^./, (c) => c.toLowerCase());
 
 /** Logical ids and the function key the entry `name` gets. */
 export function tableIds(name: string) {
