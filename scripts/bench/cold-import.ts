@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
-import { median } from '../lib/stats.ts';
+import { median, pairedRatio } from '../lib/stats.ts';
 import { type PackagedTemplate, standIn } from './functions.ts';
 
 // Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle
@@ -159,13 +159,6 @@ function partsAbove(bundle: Map<string, number>, bare: Map<string, number>) {
     .filter((p) => p.kb >= 1)
     .sort((a, b) => b.kb - a.kb);
 }
-
-/**
- * Paired ratio: each round's time over its baseline's time in the same round (they ran back to
- * back), then the median of those — drift of a shared machine between rounds cancels.
- */
-export const pairedRatio = (a: number[], b: number[]) =>
-  median(a.map((ms, i) => ms / (b[i] ?? ms)));
 
 /** Where a function's bundle is once its zip is unpacked into `workDir/<name>`. */
 export const bundleFile = (workDir: string, f: { name: string; source: string }) =>

@@ -3,10 +3,10 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { median } from '../lib/stats.ts';
+import { median, pairedRatio } from '../lib/stats.ts';
 import { deployBuildOptions } from '../serverless/bundles.ts';
 import { callKinds } from './bare-handler.ts';
-import { bareClients, bundleFile, pairedRatio } from './cold-import.ts';
+import { bareClients, bundleFile } from './cold-import.ts';
 import { firstFailure, type Job, sdkOf, stubbedEnv } from './handler-inputs.ts';
 import { startStubAws, withStubUrl } from './stub-aws.ts';
 

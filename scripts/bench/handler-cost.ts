@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { median } from '../lib/stats.ts';
+import { median, pairedRatio } from '../lib/stats.ts';
 import {
   type BareSdk,
   bareCall,
@@ -38,7 +38,7 @@ export interface HandlerCost {
   /** Median ms per batch / request. */
   stackMs: number;
   bareMs: number;
-  /** stackMs / bareMs. */
+  /** Each round's stack time over its bare handler's in the same round, the median of those (paired). */
   ratio: number;
   stackPerSecond: number;
   barePerSecond: number;
@@ -116,7 +116,8 @@ async function compare(
   return {
     stackMs,
     bareMs,
-    ratio: stackMs / bareMs,
+    // Paired like the cold figures: each round's stack over the bare handler that ran beside it.
+    ratio: pairedRatio(stackTimes, bareTimes),
     stackPerSecond: (unitsPerCall * 1000) / stackMs,
     barePerSecond: (unitsPerCall * 1000) / bareMs,
   };

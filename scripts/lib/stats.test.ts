@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile } from './stats.ts';
+import { median, pairedRatio, percentile } from './stats.ts';
 
 describe('percentile (nearest rank)', () => {
   it.each([
@@ -21,5 +21,14 @@ describe('median', () => {
     { xs: [], expected: 0 },
   ])('of $xs is $expected', ({ xs, expected }) => {
     expect(median(xs)).toBe(expected);
+  });
+});
+
+describe('pairedRatio', () => {
+  it("is the median of each round over its own baseline: a loaded round's times never meet another round's", () => {
+    // Round 2 ran on a loaded machine, both sides three times as slow: each round says 1.1 or 1.2.
+    expect(pairedRatio([11, 33, 12], [10, 30, 10])).toBeCloseTo(1.1);
+    // The medians' ratio mixes rounds: round 3's stack (12) over round 1's bare handler (10).
+    expect(median([11, 33, 12]) / median([10, 30, 10])).toBeCloseTo(1.2);
   });
 });
