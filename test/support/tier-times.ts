@@ -1,15 +1,28 @@
-import type { Reporter, TestModule, TestState } from 'vitest/node';
+import type { SerializedError } from 'vitest';
+import type { Reporter, TestModule, TestRunEndReason, TestState } from 'vitest/node';
+
+/** What a run's closing line counts. */
+export interface RunCount {
+  /** Each test's state: `skipped` (todo too), or `pending` (never finished: a run that bailed). */
+  states: Iterable<TestState>;
+  /** Failures outside any test: a test file that failed to load, an unhandled error. */
+  otherFailures: number;
+  reason: TestRunEndReason;
+}
 
 /**
  * The run's closing line, `tests: N passed, N failed[, N skipped]`: the plain form CI systems
  * that do not know vitest read a count from (vitest's own summary carries colour codes and
- * splits the figures over two lines). A run of no test says so: `tests: 0 passed, 0 failed`.
+ * splits the figures over two lines). A run of no test says so (`tests: 0 passed, 0 failed`); a
+ * failure outside any test counts as failed; an interrupted run says that instead of a count.
  */
-export function closingLine(states: Iterable<TestState>): string {
+export function closingLine({ states, otherFailures, reason }: RunCount): string {
   const count = { passed: 0, failed: 0, skipped: 0, pending: 0 };
   for (const state of states) count[state]++;
+  const failed = count.failed + otherFailures;
   const skipped = count.skipped + count.pending;
-  return `tests: ${count.passed} passed, ${count.failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+  const figures = `${count.passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+  return reason === 'interrupted' ? `tests interrupted after ${figures}` : `tests: ${figures}`;
 }
 
 /**
@@ -45,12 +58,24 @@ export default class TierTimes implements Reporter {
     this.tiers.set(module.project.name, tier);
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>) {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+    reason: TestRunEndReason,
+  ) {
     this.printTiers();
-    const states = testModules.flatMap((m) =>
-      [...m.children.allTests()].map((t) => t.result().state),
+    const tests = testModules.map((m) => [...m.children.allTests()].map((t) => t.result().state));
+    // A file that failed with no failed test of its own: it did not load, or a hook threw.
+    const failedFiles = testModules.filter(
+      (m, i) => !m.ok() && !tests[i]?.includes('failed'),
+    ).length;
+    console.log(
+      closingLine({
+        states: tests.flat(),
+        otherFailures: failedFiles + unhandledErrors.length,
+        reason,
+      }),
     );
-    console.log(closingLine(states));
   }
 
   private printTiers() {
