@@ -7,7 +7,6 @@
 // refused, a created resource readable at once. On the emulator (the default, stage `local`) it
 // starts the emulator if needed and deploys the stage first.
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -104,12 +103,18 @@ async function fuzz(
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: root },
   );
-  // Its output as it comes, the closing banner restated (api-fuzz/closing-line.ts).
-  const exited = once(st, 'close');
+  // Its exit status (1 when it could not start, or died of a signal) …
+  const exited = new Promise<number>((resolve) => {
+    st.once('error', (error) => {
+      console.error(`[fuzz:api] Schemathesis did not start: ${error.message}`);
+      resolve(1);
+    });
+    st.once('close', (code) => resolve(code ?? 1));
+  });
+  // … and its output as it comes, the closing banner restated (api-fuzz/closing-line.ts).
   for await (const line of createInterface({ input: st.stdout }))
     console.log(restateClosingBanner(line));
-  const [code] = (await exited) as [number | null];
-  return code ?? 1;
+  return await exited;
 }
 
 runMain(cli, main);
