@@ -7,7 +7,7 @@ export const calculationCompleted = defineContract({
   type: 'calculation.completed',
   version: 1,
   description: 'A calculation finished with a result.',
-  schema: z.extend(CalculationFields, { result: DecimalString }),
+  schema: () => z.extend(CalculationFields, { result: DecimalString }),
   examples: [
     {
       calculationId: '6f1c1c3e-3f0e-4c55-9d43-0a7a3c1e2b10',

@@ -9,9 +9,10 @@ export const calculationFailed = defineContract({
   type: 'calculation.failed',
   version: 1,
   description: 'A calculation cannot produce a result (a domain outcome such as division by zero).',
-  schema: z.extend(CalculationFields, {
-    error: z.object({ code: CalculationErrorCode, message: z.string().check(z.minLength(1)) }),
-  }),
+  schema: () =>
+    z.extend(CalculationFields, {
+      error: z.object({ code: CalculationErrorCode, message: z.string().check(z.minLength(1)) }),
+    }),
   examples: [
     {
       calculationId: '0b6f3a52-9a59-4e53-a0d4-5f5b6c1d2e3f',

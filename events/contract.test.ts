@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as classic from 'zod';
-import { defineContract } from './contract.ts';
+import { dataschemaFor, defineContract } from './contract.ts';
 import { ContractViolation } from './contract-violation.ts';
 import { type EventType, validateData } from './registry.ts';
 import * as z from './zod.ts';
@@ -31,5 +31,31 @@ describe('a contract of either zod API', () => {
     expect(z.toJSONSchema(contract.schema)).toMatchObject({
       required: ['zzWidgetId', 'zzCount'],
     });
+  });
+});
+
+describe('a contract whose schema is a function that builds it', () => {
+  it('builds it the first time it is read, and only once', () => {
+    let builds = 0;
+    const contract = defineContract({
+      type: 'zz-widget.counted',
+      version: 1,
+      description: 'A test contract.',
+      schema: () => {
+        builds++;
+        return z.object({ zzCount: z.int() });
+      },
+      examples: [{ zzCount: 1 }],
+    });
+    expect(builds).toBe(0);
+    expect([contract.type, contract.dataschema]).toEqual([
+      'zz-widget.counted',
+      dataschemaFor('zz-widget.counted', 1),
+    ]);
+    const type = contract.type as EventType;
+    expect(validateData(type, { zzCount: 2 }, contract)).toEqual({ zzCount: 2 });
+    expect(() => validateData(type, { zzCount: 'two' }, contract)).toThrow(/data\.zzCount/);
+    expect(contract.schema).toBe(contract.schema);
+    expect(builds).toBe(1);
   });
 });

@@ -16,7 +16,8 @@ export interface EventContract<TType extends string = string, TSchema extends Sc
   /** Major version; additive changes keep it, breaking changes add a new contract module. */
   version: number;
   description: string;
-  schema: TSchema;
+  /** Built the first time it is read (defineContract), then kept. */
+  readonly schema: TSchema;
   examples: ReadonlyArray<z.input<TSchema>>;
   dataschema: string;
 }
@@ -35,8 +36,29 @@ export function versionOf(dataschema: string, type: string): number | undefined 
   return match ? Number(match[1]) : undefined;
 }
 
+/**
+ * A contract module's declaration. Its schema is a function that builds it — `schema: () =>
+ * z.object({…})` — called the first time the contract's `schema` is read: a function builds only
+ * the contracts it validates, not every one the registry names (docs/performance.md). A schema
+ * given as it is (a fork's contract from before) works the same, built at import.
+ */
+export type ContractDefinition<TType extends string, TSchema extends Schema> = Omit<
+  EventContract<TType, TSchema>,
+  'dataschema' | 'schema'
+> & { schema: TSchema | (() => TSchema) };
+
 export function defineContract<TType extends string, TSchema extends Schema>(
-  contract: Omit<EventContract<TType, TSchema>, 'dataschema'>,
+  definition: ContractDefinition<TType, TSchema>,
 ): EventContract<TType, TSchema> {
-  return { ...contract, dataschema: dataschemaFor(contract.type, contract.version) };
+  const { schema, ...contract } = definition;
+  // zod schemas are objects, never functions: a function is the builder.
+  let built = typeof schema === 'function' ? undefined : schema;
+  return {
+    ...contract,
+    dataschema: dataschemaFor(contract.type, contract.version),
+    get schema() {
+      built ??= (schema as () => TSchema)();
+      return built;
+    },
+  };
 }

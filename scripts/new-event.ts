@@ -54,7 +54,7 @@ export const ${constant} = defineContract({
   type: '${type}',
   version: ${version},
   description: ${JSON.stringify(before?.description ?? `${type}, version ${version}.`)},
-  schema: ${prev.constant}.schema,
+  schema: () => ${prev.constant}.schema,
   examples: ${prev.constant}.examples,
 });
 export type ${typeName} = z.infer<typeof ${constant}.schema>;
@@ -68,10 +68,12 @@ export const ${constant} = defineContract({
   version: ${version},
   // Say what happened, in the past tense, for the people who will consume it.
   description: '${type}: describe what happened.',
-  schema: z.object({
-    /** The id of the thing this event is about. */
-    id: z.uuid(),
-  }),
+  // Built the first time it is read: a function that never handles this event never builds it.
+  schema: () =>
+    z.object({
+      /** The id of the thing this event is about. */
+      id: z.uuid(),
+    }),
   examples: [{ id: '00000000-0000-4000-8000-000000000000' }],
 });
 export type ${typeName} = z.infer<typeof ${constant}.schema>;
