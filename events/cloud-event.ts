@@ -25,34 +25,38 @@ export function isJsonMediaType(mediaType: string): boolean {
  * trims of spaces (then the receiver checks the signature against another id): such an id would be
  * retried for a day as if the receiver were down. Every id this system builds is a UUID.
  */
-const EventId = z.string().check(
-  z.minLength(1),
-  z.maxLength(128, { error: 'must be at most 128 characters' }),
-  z.regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, {
-    error: 'must be printable ASCII (no control characters, no space at either end)',
+const eventId = () =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(128, { error: 'must be at most 128 characters' }),
+    z.regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, {
+      error: 'must be printable ASCII (no control characters, no space at either end)',
+    }),
+  );
+const text = () => z.string().check(z.minLength(1));
+
+// Built the first time an event is parsed (z.lazy): a function that only publishes never builds it.
+export const CloudEventEnvelope = z.lazy(() =>
+  z.object({
+    specversion: z.literal('1.0'),
+    id: eventId(),
+    source: text(),
+    type: text(),
+    time: z.optional(z.iso.datetime({ offset: true })),
+    datacontenttype: z.optional(
+      z.string().check(
+        z.refine(isJsonMediaType, {
+          error: (issue) =>
+            `must be a JSON media type (application/json), not "${String(issue.input).slice(0, 40)}"`,
+        }),
+      ),
+    ),
+    dataschema: z.optional(text()),
+    correlationid: z.optional(text()),
+    causationid: z.optional(text()),
+    data: z.unknown(),
   }),
 );
-const Text = z.string().check(z.minLength(1));
-
-export const CloudEventEnvelope = z.object({
-  specversion: z.literal('1.0'),
-  id: EventId,
-  source: Text,
-  type: Text,
-  time: z.optional(z.iso.datetime({ offset: true })),
-  datacontenttype: z.optional(
-    z.string().check(
-      z.refine(isJsonMediaType, {
-        error: (issue) =>
-          `must be a JSON media type (application/json), not "${String(issue.input).slice(0, 40)}"`,
-      }),
-    ),
-  ),
-  dataschema: z.optional(Text),
-  correlationid: z.optional(Text),
-  causationid: z.optional(Text),
-  data: z.unknown(),
-});
 export type CloudEventEnvelope = z.infer<typeof CloudEventEnvelope>;
 
 /** A validated event: defaults filled in, `data` typed by its contract. */
