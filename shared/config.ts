@@ -13,7 +13,8 @@ export function loadConfig<TShape extends z.core.$ZodLooseShape>(
   shape: TShape,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<z.ZodMiniObject<TShape>> {
-  const result = z.object(shape).safeParse(env);
+  // Spread: a shape's schemas are built here, once (shapeOf), and zod keeps the object it is given.
+  const result = z.object({ ...shape }).safeParse(env);
   if (!result.success) {
     const problems = result.error.issues
       .map((issue) => `${issue.path.join('.')} (${issue.message})`)
@@ -23,35 +24,51 @@ export function loadConfig<TShape extends z.core.$ZodLooseShape>(
   return result.data;
 }
 
-/** Variables every function of this template reads. */
-export const baseConfigShape = {
-  SERVICE_NAME: z.string().check(z.minLength(1)),
+/**
+ * A shape whose schemas are built when it is read — when a function spreads it into loadConfig —
+ * not when this module loads: every function imports all the shapes below, each uses one.
+ */
+function shapeOf<TBuilders extends Record<string, () => z.core.$ZodType>>(
+  builders: TBuilders,
+): { [K in keyof TBuilders]: ReturnType<TBuilders[K]> } {
+  const shape = {};
+  for (const [key, build] of Object.entries(builders))
+    Object.defineProperty(shape, key, { get: build, enumerable: true });
+  return shape as { [K in keyof TBuilders]: ReturnType<TBuilders[K]> };
+}
+
+const base = {
+  SERVICE_NAME: () => z.string().check(z.minLength(1)),
 };
+
+/** Variables every function of this template reads. */
+export const baseConfigShape = shapeOf(base);
 
 /** A whole number from an environment variable's text, within `min`..`max`. */
 const wholeNumber = (min: number, max: number) =>
   z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 /** Variables of functions that publish events. */
-export const publisherConfigShape = {
-  ...baseConfigShape,
-  EVENTS_TOPIC_ARN: z.string().check(z.startsWith('arn:')),
-};
+export const publisherConfigShape = shapeOf({
+  ...base,
+  EVENTS_TOPIC_ARN: () => z.string().check(z.startsWith('arn:')),
+});
 
 /** Variables every queue consumer reads. */
-export const consumerConfigShape = {
-  ...baseConfigShape,
-  DEAD_LETTER_QUEUE_URL: z.url(),
+export const consumerConfigShape = shapeOf({
+  ...base,
+  DEAD_LETTER_QUEUE_URL: () => z.url(),
   /** Required by consumers that keep idempotency records (`idempotency: idempotencyTable`). */
-  IDEMPOTENCY_TABLE: z.optional(z.string().check(z.minLength(1))),
-  IDEMPOTENCY_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 24 * 60 * 60),
+  IDEMPOTENCY_TABLE: () => z.optional(z.string().check(z.minLength(1))),
+  IDEMPOTENCY_TTL_SECONDS: () =>
+    z._default(z.coerce.number().check(z.int(), z.positive()), 24 * 60 * 60),
   /** Transient failures are retried after base, 2×base, 4×base … seconds, capped at max. */
-  RETRY_BASE_DELAY_SECONDS: z._default(wholeNumber(0, 43_200), 10),
-  RETRY_MAX_DELAY_SECONDS: z._default(wholeNumber(0, 43_200), 900),
+  RETRY_BASE_DELAY_SECONDS: () => z._default(wholeNumber(0, 43_200), 10),
+  RETRY_MAX_DELAY_SECONDS: () => z._default(wholeNumber(0, 43_200), 900),
   /** The consumer's last scheduled receive (its queue allows one more: the safety net). */
-  MAX_RECEIVE_COUNT: z.optional(wholeNumber(1, 1000)),
+  MAX_RECEIVE_COUNT: () => z.optional(wholeNumber(1, 1000)),
   /** One after another: the longest one record may take; none starts with less time left. */
-  SECONDS_PER_RECORD: z.optional(z.coerce.number().check(z.positive())),
-};
+  SECONDS_PER_RECORD: () => z.optional(z.coerce.number().check(z.positive())),
+});
 
 export type ConsumerConfig = z.infer<z.ZodMiniObject<typeof consumerConfigShape>>;
