@@ -39,15 +39,20 @@ export const New${P} = z
   // The example is what \`npm run chaos\` creates under faults (scripts/chaos/scenarios/http-creates.ts).
   .check(z.meta({ id: 'New${P}', examples: [{ description: 'An example' }] }));
 
-/** One ${name} item, as the API shows it. */
-export const ${P}Item = z
-  .extend(New${P}, {
-    id: z.uuid().check(z.meta({ description: 'Its id: GET /${name}/{id}.' })),
-    createdAt: z.iso
-      .datetime({ offset: true })
-      .check(z.meta({ description: 'When it was created.' })),
-  })
-  .check(z.meta({ id: '${P}Item' }));
+/**
+ * One ${name} item, as the API shows it. An answer's body is documentation at run time (respond()
+ * is typed by it, never parses): z.lazy builds it only for openapi.yaml and tests.
+ */
+export const ${P}Item = z.lazy(() =>
+  z
+    .extend(New${P}, {
+      id: z.uuid().check(z.meta({ description: 'Its id: GET /${name}/{id}.' })),
+      createdAt: z.iso
+        .datetime({ offset: true })
+        .check(z.meta({ description: 'When it was created.' })),
+    })
+    .check(z.meta({ id: '${P}Item' })),
+);
 
 export const create${P} = {
   method: 'POST',

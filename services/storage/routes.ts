@@ -13,22 +13,27 @@ const decimal = (description: string) =>
 const timestamp = (description: string) =>
   z.iso.datetime({ offset: true }).check(z.meta({ description }));
 
+// Answers' bodies are documentation at run time (respond() is typed by them, never parses): z.lazy
+// builds them only for openapi.yaml and tests, never at a cold start.
+
 /** What GET /calculations/{id} shows of a stored calculation (never its owner). */
-export const Calculation = z
-  .object({
-    calculationId: z.uuid(),
-    status: CalculationStatus,
-    operation: Operation,
-    a: decimal('The first operand'),
-    b: decimal('The second operand'),
-    result: z.optional(decimal('The result, once completed')),
-    error: z
-      .optional(z.object({ code: CalculationErrorCode, message: z.string() }))
-      .check(z.meta({ description: 'Why it failed, once failed.' })),
-    createdAt: timestamp('When it was requested.'),
-    updatedAt: timestamp('When it last changed.'),
-  })
-  .check(z.meta({ id: 'Calculation' }));
+export const Calculation = z.lazy(() =>
+  z
+    .object({
+      calculationId: z.uuid(),
+      status: CalculationStatus,
+      operation: Operation,
+      a: decimal('The first operand'),
+      b: decimal('The second operand'),
+      result: z.optional(decimal('The result, once completed')),
+      error: z
+        .optional(z.object({ code: CalculationErrorCode, message: z.string() }))
+        .check(z.meta({ description: 'Why it failed, once failed.' })),
+      createdAt: timestamp('When it was requested.'),
+      updatedAt: timestamp('When it last changed.'),
+    })
+    .check(z.meta({ id: 'Calculation' })),
+);
 
 export const getCalculation = {
   method: 'GET',
@@ -44,14 +49,16 @@ export const getCalculation = {
   problems: { 404: "No such calculation, or it is not the caller's." },
 } satisfies HttpOperation;
 
-export const CalculationAccepted = z
-  .object({
-    calculationId: z
-      .uuid()
-      .check(z.meta({ description: 'Where to look: GET /calculations/{id}.' })),
-    status: z.literal('pending'),
-  })
-  .check(z.meta({ id: 'CalculationAccepted' }));
+export const CalculationAccepted = z.lazy(() =>
+  z
+    .object({
+      calculationId: z
+        .uuid()
+        .check(z.meta({ description: 'Where to look: GET /calculations/{id}.' })),
+      status: z.literal('pending'),
+    })
+    .check(z.meta({ id: 'CalculationAccepted' })),
+);
 
 /** An operand as a request may send it: the document carries the decimal text rule (openapi.yaml). */
 const operand = (description: string) =>
