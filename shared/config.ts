@@ -24,17 +24,23 @@ export function loadConfig<TShape extends z.core.$ZodLooseShape>(
   return result.data;
 }
 
+type Builders = Record<string, () => z.core.$ZodType>;
+
 /**
- * A shape whose schemas are built when it is read — when a function spreads it into loadConfig —
- * not when this module loads: every function imports all the shapes below, each uses one.
+ * `base`'s variables and `builders`', as a shape whose schemas are built when it is read — when a
+ * function spreads it into loadConfig — not when this module loads: every function imports all
+ * the shapes below and uses one. The mark below lets the bundler drop a shape no function reads
+ * (its arguments must stay free of side effects: no spread).
  */
-function shapeOf<TBuilders extends Record<string, () => z.core.$ZodType>>(
+// @__NO_SIDE_EFFECTS__
+function shapeOf<TBase extends Builders, TBuilders extends Builders>(
+  base: TBase,
   builders: TBuilders,
-): { [K in keyof TBuilders]: ReturnType<TBuilders[K]> } {
+): { [K in keyof (TBase & TBuilders)]: ReturnType<(TBase & TBuilders)[K]> } {
   const shape = {};
-  for (const [key, build] of Object.entries(builders))
+  for (const [key, build] of [...Object.entries(base), ...Object.entries(builders)])
     Object.defineProperty(shape, key, { get: build, enumerable: true });
-  return shape as { [K in keyof TBuilders]: ReturnType<TBuilders[K]> };
+  return shape as { [K in keyof (TBase & TBuilders)]: ReturnType<(TBase & TBuilders)[K]> };
 }
 
 const base = {
@@ -42,21 +48,19 @@ const base = {
 };
 
 /** Variables every function of this template reads. */
-export const baseConfigShape = shapeOf(base);
+export const baseConfigShape = shapeOf(base, {});
 
 /** A whole number from an environment variable's text, within `min`..`max`. */
 const wholeNumber = (min: number, max: number) =>
   z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 /** Variables of functions that publish events. */
-export const publisherConfigShape = shapeOf({
-  ...base,
+export const publisherConfigShape = shapeOf(base, {
   EVENTS_TOPIC_ARN: () => z.string().check(z.startsWith('arn:')),
 });
 
 /** Variables every queue consumer reads. */
-export const consumerConfigShape = shapeOf({
-  ...base,
+export const consumerConfigShape = shapeOf(base, {
   DEAD_LETTER_QUEUE_URL: () => z.url(),
   /** Required by consumers that keep idempotency records (`idempotency: idempotencyTable`). */
   IDEMPOTENCY_TABLE: () => z.optional(z.string().check(z.minLength(1))),
