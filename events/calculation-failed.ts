@@ -1,5 +1,5 @@
 import { CalculationErrorCode } from './calculation-error-code.ts';
-import { CalculationFields } from './calculation-fields.ts';
+import { calculationFields } from './calculation-fields.ts';
 import { defineContract } from './contract.ts';
 import * as z from './zod.ts';
 
@@ -10,7 +10,7 @@ export const calculationFailed = defineContract({
   version: 1,
   description: 'A calculation cannot produce a result (a domain outcome such as division by zero).',
   schema: () =>
-    z.extend(CalculationFields, {
+    z.extend(calculationFields(), {
       error: z.object({ code: CalculationErrorCode, message: z.string().check(z.minLength(1)) }),
     }),
   examples: [

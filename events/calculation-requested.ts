@@ -1,4 +1,4 @@
-import { CalculationFields } from './calculation-fields.ts';
+import { calculationFields } from './calculation-fields.ts';
 import { defineContract } from './contract.ts';
 import * as z from './zod.ts';
 
@@ -7,7 +7,7 @@ export const calculationRequested = defineContract({
   version: 1,
   description: 'Someone asked for a calculation; the calculator will compute it.',
   schema: () =>
-    z.extend(CalculationFields, {
+    z.extend(calculationFields(), {
       owner: z.optional(z.string().check(z.minLength(1), z.maxLength(256))).check(
         z.meta({
           description:

@@ -88,22 +88,25 @@ function canonicalText(input: string | number): { text: string } | { problem: st
 
 /**
  * A decimal in the contract. Accepts a decimal string or a JSON number (read from its source
- * text by `parseJson`, so never through a float) and outputs the canonical string.
+ * text by `parseJson`, so never through a float) and outputs the canonical string. Built the first
+ * time it validates (z.lazy), not at every cold start that imports it.
  */
-export const DecimalString = z
-  .pipe(
-    z.union([z.string(), z.number()], {
-      error: 'expected a decimal number: a string like "12.5" or a finite JSON number',
-    }),
-    z.transform((input: string | number, payload) => {
-      const read = canonicalText(input);
-      if ('text' in read) return read.text;
-      payload.issues.push({ code: 'custom', message: read.problem, input });
-      return z.NEVER;
-    }),
-  )
-  .check(
-    z.meta({
-      description: `Decimal number as a string: up to ${DECIMAL_LIMITS.significantDigits} significant digits, optional exponent.`,
-    }),
-  );
+export const DecimalString = z.lazy(() =>
+  z
+    .pipe(
+      z.union([z.string(), z.number()], {
+        error: 'expected a decimal number: a string like "12.5" or a finite JSON number',
+      }),
+      z.transform((input: string | number, payload) => {
+        const read = canonicalText(input);
+        if ('text' in read) return read.text;
+        payload.issues.push({ code: 'custom', message: read.problem, input });
+        return z.NEVER;
+      }),
+    )
+    .check(
+      z.meta({
+        description: `Decimal number as a string: up to ${DECIMAL_LIMITS.significantDigits} significant digits, optional exponent.`,
+      }),
+    ),
+);

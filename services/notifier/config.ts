@@ -8,43 +8,48 @@ import {
 
 /**
  * Where notifications go comes from configuration per stage, never from an event: an event
- * naming its own URL would let anyone who can publish make us call any address (SSRF).
+ * naming its own URL would let anyone who can publish make us call any address (SSRF). Built the
+ * first time targets are read (z.lazy), at the first invocation rather than at every cold start.
  */
-export const WebhookTarget = z.object({
-  name: z.string().check(z.regex(/^[a-z0-9-]+$/)),
-  // The message never repeats the URL: it may hold a secret, and config errors get logged.
-  url: z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).check(
-    z.refine(
-      (url) => {
-        const { username, password } = new URL(url);
-        return !username && !password;
-      },
-      {
-        error:
-          'its URL carries credentials (user:password@…): leave them out, receivers check the signature',
-      },
+export const WebhookTarget = z.lazy(() =>
+  z.object({
+    name: z.string().check(z.regex(/^[a-z0-9-]+$/)),
+    // The message never repeats the URL: it may hold a secret, and config errors get logged.
+    url: z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).check(
+      z.refine(
+        (url) => {
+          const { username, password } = new URL(url);
+          return !username && !password;
+        },
+        {
+          error:
+            'its URL carries credentials (user:password@…): leave them out, receivers check the signature',
+        },
+      ),
     ),
-  ),
-});
+  }),
+);
 export type WebhookTarget = z.infer<typeof WebhookTarget>;
 
-const WebhookTargets = z.pipe(
+const WebhookTargets = z.lazy(() =>
   z.pipe(
-    z.string(),
-    z.transform((text: string, payload) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        payload.issues.push({
-          code: 'custom',
-          message: 'must be a JSON array of {name, url}',
-          input: text,
-        });
-        return z.NEVER;
-      }
-    }),
+    z.pipe(
+      z.string(),
+      z.transform((text: string, payload) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          payload.issues.push({
+            code: 'custom',
+            message: 'must be a JSON array of {name, url}',
+            input: text,
+          });
+          return z.NEVER;
+        }
+      }),
+    ),
+    z.array(WebhookTarget),
   ),
-  z.array(WebhookTarget),
 );
 
 export const notifierConfig = (env: NodeJS.ProcessEnv = process.env) =>

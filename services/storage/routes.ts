@@ -1,5 +1,5 @@
 import { CalculationErrorCode } from '../../events/calculation-error-code.ts';
-import { CalculationRequest } from '../../events/calculation-fields.ts';
+import { calculationRequest } from '../../events/calculation-fields.ts';
 import { DECIMAL_TEXT_SCHEMA, DecimalString } from '../../events/decimal.ts';
 import { Operation } from '../../events/operation.ts';
 import * as z from '../../events/zod.ts';
@@ -70,12 +70,14 @@ const operand = (description: string) =>
   );
 
 /** The request body: the event's fields, with the operands' rule where JSON Schema can check it. */
-const HttpCalculationRequest = z
-  .extend(CalculationRequest, {
-    a: operand('The first operand'),
-    b: operand('The second operand'),
-  })
-  .check(z.meta({ id: 'CalculationRequest' }));
+const HttpCalculationRequest = z.lazy(() =>
+  z
+    .extend(calculationRequest(), {
+      a: operand('The first operand'),
+      b: operand('The second operand'),
+    })
+    .check(z.meta({ id: 'CalculationRequest' })),
+);
 
 export const requestCalculation = {
   method: 'POST',
