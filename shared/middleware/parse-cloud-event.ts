@@ -15,13 +15,16 @@ export interface ParseCloudEventOptions {
 /**
  * The SNS notification envelope a queue receives when its subscription has no raw delivery.
  * (Powertools' SnsSqsNotificationSchema says the same, but it imports zod as a whole and so
- * bundles its locales into every function: docs/deploying.md#what-the-template-sets.)
+ * bundles its locales into every function: docs/deploying.md#what-the-template-sets.) Built at
+ * the first record (z.lazy), not at the cold start.
  */
-const SnsNotification = z.object({
-  Type: z.literal('Notification'),
-  TopicArn: z.string(),
-  Message: z.string(),
-});
+const SnsNotification = z.lazy(() =>
+  z.object({
+    Type: z.literal('Notification'),
+    TopicArn: z.string(),
+    Message: z.string(),
+  }),
+);
 
 function parseBody(body: string): unknown {
   try {
