@@ -24,7 +24,7 @@ const cli = {
   --no-e2e          skip the end-to-end part (no emulator needed)
   --latency-ms n    latency of every stubbed AWS call (default 5)
   --rounds n        timed rounds per handler comparison (default 30)
-  --cold-runs n     fresh node processes per bundle and per cold start (default 15)
+  --cold-runs n     fresh node processes per bundle and per cold start (default 30)
   --calculations n  end to end: calculations sent to each stage (default 500)
   --concurrency n   end to end: requests in flight (default 16)
   --help            this text`,
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'),
     latencyMs: wholeNumber('latency-ms', values['latency-ms']) ?? 5,
     rounds: wholeNumber('rounds', values.rounds) ?? 30,
-    coldImportRuns: wholeNumber('cold-runs', values['cold-runs']) ?? 15,
+    coldImportRuns: wholeNumber('cold-runs', values['cold-runs']) ?? 30,
     calculations: wholeNumber('calculations', values.calculations) ?? 500,
     concurrency: wholeNumber('concurrency', values.concurrency) ?? 16,
     endToEnd: !values['no-e2e'],
