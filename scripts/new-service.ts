@@ -67,14 +67,15 @@ export const handler = createConsumer({
 });
 `;
   }
-  return `import { loadConfig, publisherConfigShape } from '../../shared/config.ts';
+  return `import { consumerConfigShape, loadConfig, publisherConfigShape } from '../../shared/config.ts';
 import { createConsumer } from '../../shared/consumer.ts';
 import { idempotencyTable } from '../../shared/idempotency-table.ts';
 import { createPublisher } from '../../shared/publisher.ts';
 import { handle } from './handle.ts';
 
-const { EVENTS_TOPIC_ARN, SERVICE_NAME } = loadConfig(publisherConfigShape);
-const publisher = createPublisher({ topicArn: EVENTS_TOPIC_ARN, source: SERVICE_NAME });
+// A consumer's variables and a publisher's, parsed once at cold start (createConsumer gets them).
+const config = loadConfig({ ...consumerConfigShape, ...publisherConfigShape });
+const publisher = createPublisher({ topicArn: config.EVENTS_TOPIC_ARN, source: config.SERVICE_NAME });
 
 /** ${consumes.join(', ')} → ${name}'s business rule (handle.ts), which may publish ${publishes.join(', ')}. */
 export const handler = createConsumer({
@@ -83,6 +84,7 @@ export const handler = createConsumer({
   // A record per event id keeps a repeat from running handle twice. When every effect of handle
   // is idempotent on its own, say 'handler' here and in custom.consumers (one dependency less).
   idempotency: idempotencyTable,
+  config,
   handle: (event) => handle(event, { publisher }),
 });
 `;

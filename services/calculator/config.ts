@@ -1,6 +1,8 @@
-import * as z from '../../events/zod.ts';
-import { loadConfig, publisherConfigShape } from '../../shared/config.ts';
+import { consumerConfigShape, loadConfig, publisherConfigShape } from '../../shared/config.ts';
 
-/** The calculator functions' environment, parsed once at cold start. */
+/**
+ * The calculator worker's environment, parsed once at cold start: a consumer's variables and a
+ * publisher's, in one parse (createConsumer gets it rather than parsing its part again).
+ */
 export const calculatorConfig = () =>
-  loadConfig({ ...publisherConfigShape, IDEMPOTENCY_TABLE: z.string().check(z.minLength(1)) });
+  loadConfig({ ...consumerConfigShape, ...publisherConfigShape });

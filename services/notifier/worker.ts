@@ -167,6 +167,8 @@ export const handler = createConsumer({
   // sender has). Handled concurrently, any batch-mate's crash would open it; one at a time, only
   // the record's own. Webhook latency, not this, bounds the notifier anyway.
   concurrent: false,
+  // Its config holds the consumer's variables too: parsed once at cold start, not twice.
+  config,
   logger,
   handle: async (event, { attempt, context }: Delivery) => {
     // A delivery left in progress by a crash or a timeout expires with this invocation, so a

@@ -1,11 +1,11 @@
 import * as z from '../../events/zod.ts';
-import { baseConfigShape, loadConfig } from '../../shared/config.ts';
+import { baseConfigShape, consumerConfigShape, loadConfig } from '../../shared/config.ts';
 
 const TableName = z.string().check(z.minLength(1));
 
-/** The storage functions' environment, parsed once at cold start. */
+/** The storage worker's environment, parsed once at cold start (createConsumer gets it too). */
 export const storageConfig = () =>
-  loadConfig({ ...baseConfigShape, CALCULATIONS_TABLE: TableName });
+  loadConfig({ ...consumerConfigShape, CALCULATIONS_TABLE: TableName });
 
 /** The storage API's: it also keeps Idempotency-Key records. */
 export const storageApiConfig = () =>

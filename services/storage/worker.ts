@@ -17,6 +17,7 @@ export const handler = createConsumer({
   // Every write is conditional on the record's state (calculation-store.ts): applying an event
   // twice changes nothing the second time.
   idempotency: 'handler',
+  config,
   logger,
   handle: async (event) => {
     const changed = await store.apply(event);
