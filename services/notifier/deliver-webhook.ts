@@ -1,7 +1,7 @@
-import { Webhook } from 'standardwebhooks';
 import type { CloudEvent } from '../../events/cloud-event.ts';
 import { PermanentError, RetryLaterError } from '../../shared/errors.ts';
 import type { WebhookTarget } from './config.ts';
+import { webhookKey, webhookSignature } from './webhook-signature.ts';
 
 /**
  * A delivery that may succeed later: a network failure, a timeout, or any answer but 2xx and
@@ -60,7 +60,7 @@ export async function deliverWebhook(
         // One signature per secret, space-separated, as Standard Webhooks allows during a rotation:
         // a receiver verifying with either secret accepts it.
         'webhook-signature': secrets
-          .map((secret) => new Webhook(secret).sign(event.id, now, payload))
+          .map((secret) => webhookSignature(webhookKey(secret), event.id, now, payload))
           .join(' '),
       },
       body: payload,

@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { webhookKey, webhookSignature } from './webhook-signature.ts';
+
+// The reference library is the oracle: the same signature for every secret it reads, and no key
+// from a secret it refuses.
+describe('webhook signatures, against the reference library (standardwebhooks)', () => {
+  it('sign as it does, for any key, id, time and payload', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.boolean(),
+        fc.string({ minLength: 1, maxLength: 64 }),
+        fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }),
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        (bytes, prefixed, id, at, payload) => {
+          const secret = `${prefixed ? 'whsec_' : ''}${Buffer.from(bytes).toString('base64')}`;
+          expect(webhookSignature(webhookKey(secret), id, at, payload)).toBe(
+            new Webhook(secret).sign(id, at, payload),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuse every secret it refuses', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => `whsec_${s}`),
+        ),
+        (secret) => {
+          let refused = false;
+          try {
+            new Webhook(secret);
+          } catch {
+            refused = true;
+          }
+          if (refused) expect(() => webhookKey(secret)).toThrow(/base64/);
+        },
+      ),
+      { numRuns: 500 },
+    );
+    expect(() => webhookKey('whsec_')).toThrow(/not empty/);
+    expect(() => webhookKey('whsec_c2VjcmV0*')).toThrow(/base64/);
+  });
+});
