@@ -38,8 +38,9 @@ function shapeOf<TBase extends Builders, TBuilders extends Builders>(
   builders: TBuilders,
 ): { [K in keyof (TBase & TBuilders)]: ReturnType<(TBase & TBuilders)[K]> } {
   const shape = {};
-  for (const [key, build] of [...Object.entries(base), ...Object.entries(builders)])
-    Object.defineProperty(shape, key, { get: build, enumerable: true });
+  // Merged first: a key in both is `builders`' (as a spread would have it), defined once.
+  for (const [key, build] of Object.entries({ ...base, ...builders }))
+    Object.defineProperty(shape, key, { get: build, enumerable: true, configurable: true });
   return shape as { [K in keyof (TBase & TBuilders)]: ReturnType<(TBase & TBuilders)[K]> };
 }
 
