@@ -2,7 +2,7 @@
 // built on first use, docs/performance.md): `CalculationFields` → `calculationFields()`,
 // `CalculationRequest` → `calculationRequest()`. The template's own modules come with the update;
 // this rewrites the fork's modules that import either, so they still compile.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const description =
@@ -15,19 +15,12 @@ const RENAMED = {
 const FOLDERS = ['events', 'services', 'shared', 'test'];
 const IMPORT = /import\s*\{([^}]*)\}\s*from\s*'([^']*calculation-fields(?:\.ts)?)';/g;
 
+/** The TypeScript modules under `dir`, node_modules left out; none when it does not exist. */
 function sources(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((name) => {
-    const file = path.join(dir, name);
-    if (name === 'node_modules') return [];
-    if (statSync(file).isDirectory()) return sources(file);
-    return file.endsWith('.ts') ? [file] : [];
-  });
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.split(path.sep).includes('node_modules'))
+    .map((file) => path.join(dir, file));
 }
 
 /** `code` with the old names it imports from calculation-fields rewritten, or itself. */
