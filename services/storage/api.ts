@@ -4,7 +4,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { idempotencyDynamoClient } from '../../shared/aws/clients.ts';
+import { dynamoClient } from '../../shared/aws/clients.ts';
 import { callerOf } from '../../shared/http/caller.ts';
 import { createHttpApi, route } from '../../shared/http/create-http-api.ts';
 import { type HttpEvent, problem, respond } from '../../shared/http/operation.ts';
@@ -27,11 +27,12 @@ const outbox = createOutbox({
   source: config.SERVICE_NAME,
 });
 
-// One persistence layer per wrapper: each keeps its own key prefix.
+// One persistence layer per wrapper: each keeps its own key prefix. On the function's one DynamoDB
+// client: a failed write fails the request, which its caller retries (clients.ts).
 const idempotencyTable = () =>
   new DynamoDBPersistenceLayer({
     tableName: config.IDEMPOTENCY_TABLE,
-    awsSdkV3Client: idempotencyDynamoClient(),
+    awsSdkV3Client: dynamoClient(),
   });
 
 const reserveIds = createRequestIds(config.IDEMPOTENCY_TABLE);

@@ -4,7 +4,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { idempotencyDynamoClient } from '../../shared/aws/clients.ts';
+import { dynamoClient } from '../../shared/aws/clients.ts';
 
 export interface RequestIds {
   calculationId: string;
@@ -35,7 +35,7 @@ const DAY_SECONDS = 24 * 60 * 60;
  * writes nothing twice. In the idempotency table, under the role's `storage-api#*` leading keys.
  */
 export function createRequestIds(tableName: string) {
-  const client = idempotencyDynamoClient();
+  const client = dynamoClient();
   return async function reserveIds(request: KeyedRequest): Promise<RequestIds> {
     const digest = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
     const id = { S: `storage-api#ids#${digest}` };

@@ -35,8 +35,11 @@ export const dynamoClient = (): DynamoDBClient => {
 };
 
 /**
- * DynamoDB for idempotency records. Their writes decide whether a side effect happens again, so
- * they retry harder than other calls (8 attempts instead of 3) before giving up.
+ * DynamoDB for a consumer's idempotency records. Their writes decide whether a side effect happens
+ * again (a webhook whose record is not marked done is sent again on redelivery), so they retry
+ * harder than other calls (8 attempts instead of 3) before giving up. An HTTP function's records
+ * do not need it: its caller retries a failed request, and a retry writes nothing twice when the
+ * request's ids are kept (services/storage/request-ids.ts) — it keeps one client, not two.
  */
 export const idempotencyDynamoClient = (): DynamoDBClient => {
   idempotencyDynamo ??= traced(new DynamoDBClient({ maxAttempts: 8 }));
