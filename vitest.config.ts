@@ -21,6 +21,7 @@ const TOOLING_TESTS = [
   'scripts/new-service.test.ts',
   'scripts/remove-examples.test.ts',
   'scripts/serverless/bundles.test.ts',
+  'scripts/serverless/esbuild-plugins.test.ts',
   'scripts/serverless/tree-shaking.test.ts',
   'scripts/stopped-emulator.test.ts',
   'scripts/template/update.test.ts',

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
 import { median, pairedRatio } from '../lib/stats.ts';
+import { deployBuildOptions } from '../serverless/bundles.ts';
 import { type PackagedTemplate, standIn } from './functions.ts';
 
 // Cold import of each function bundle as `prod` deploys it: a fresh `node` process that loads the bundle
@@ -176,8 +177,6 @@ export async function measureColdImports({
   /** The packaged template (functions.ts): every function in it is measured. */
   packaged: PackagedTemplate;
 }): Promise<ColdImportReport> {
-  const esbuildOptions = packaged.esbuild;
-
   // Each function: its zip unpacked, its handler file, its environment.
   const targets: Array<{
     name: string;
@@ -209,12 +208,8 @@ export async function measureColdImports({
   // One bare bundle per set of clients, built with the functions' own esbuild settings; both
   // sides' source maps say what a function's bundle holds beyond its bare one.
   const buildOptions: BuildOptions = {
+    ...deployBuildOptions(root),
     bundle: true,
-    minify: Boolean(esbuildOptions.minify ?? true),
-    format: 'esm',
-    platform: 'node',
-    target: String(esbuildOptions.target ?? 'node24'),
-    mainFields: (esbuildOptions.mainFields as string[] | undefined) ?? ['module', 'main'],
     sourcemap: 'linked',
     logLevel: 'silent',
   };

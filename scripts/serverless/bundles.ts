@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { BuildOptions, Metafile } from 'esbuild';
+import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { parse } from 'yaml';
 import { cloudFormationTags } from './cloudformation-yaml.ts';
 import { consumerIds } from './consumer-resources.ts';
@@ -82,9 +83,27 @@ export function deployBuildOptions(root: string): BuildOptions {
   const extension = custom.outputFileExtension as string | undefined;
   return {
     ...options,
+    plugins: pluginsOf(root, custom.plugins),
     external: [...(options.external ?? []), ...(exclude.includes('*') ? [] : exclude)],
     ...(extension && extension !== '.js' ? { outExtension: { '.js': extension } } : {}),
   };
+}
+
+/**
+ * custom.esbuild.plugins as serverless-esbuild loads them: a module (project-relative) whose
+ * default export is the list. Its other form, a function of the framework, needs the framework.
+ */
+function pluginsOf(root: string, plugins: unknown): Plugin[] {
+  if (plugins === undefined) return [];
+  if (typeof plugins !== 'string')
+    throw new Error('custom.esbuild.plugins: give the path of a module exporting esbuild plugins');
+  const loaded = createRequire(import.meta.url)(path.resolve(root, plugins)) as {
+    default?: unknown;
+  };
+  const list = loaded.default ?? loaded;
+  if (!Array.isArray(list))
+    throw new Error(`custom.esbuild.plugins: ${plugins} must export a list of esbuild plugins`);
+  return list as Plugin[];
 }
 
 /** A package bundled from more than one installed copy. */
