@@ -31,8 +31,6 @@ export interface PackagedFunction {
 
 export interface PackagedTemplate {
   packageDir: string;
-  /** serverless.yml custom.esbuild as resolved for the stage. */
-  esbuild: Json;
   functions: PackagedFunction[];
 }
 
@@ -81,7 +79,7 @@ export function packageFunctions({
     readFileSync(path.join(packageDir, 'serverless-state.json'), 'utf8'),
   ) as {
     service: {
-      custom: { esbuild?: Json; consumers?: Record<string, { handler: string }> | null };
+      custom: { consumers?: Record<string, { handler: string }> | null };
       functions?: Record<string, { handler: string; events?: Array<{ httpApi?: unknown }> }>;
     };
   };
@@ -126,5 +124,5 @@ export function packageFunctions({
     });
   }
   functions.sort((a, b) => a.name.localeCompare(b.name));
-  return { packageDir, esbuild: service.custom.esbuild ?? {}, functions };
+  return { packageDir, functions };
 }
