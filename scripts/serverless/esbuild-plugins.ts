@@ -7,7 +7,7 @@ import type { Plugin } from 'esbuild';
  * Node builtins a bundle loads with `require()` instead of `import`. To import a builtin, Node
  * builds an ES module namespace of it by reading every export, getters included, once per
  * process. node:http's getters `WebSocket`, `CloseEvent` and `MessageEvent` load Node's fetch
- * stack (undici): ~15 ms of every cold start on Node 24, for classes no function uses; process's
+ * stack (undici): ~14 ms of every cold start on Node 24, for classes no function uses; process's
  * read all of `process` (~1.5 ms). The Lambda runtime loads `http` with require, so the first
  * import is the bundle's. `require` is the banner's (custom.esbuild.banner). docs/performance.md.
  */
